@@ -1,0 +1,89 @@
+"""The one `Settings` object of the gateway (prefix ``EDIGW_``, secrets from files)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+AREAS: tuple[str, ...] = ("system", "inbound", "outbound", "erp", "as2", "sftp", "maintenance")
+"""Task areas; each area is one Celery queue (task ``area.verb_object`` goes to queue ``area``)."""
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Every field can be set as ``EDIGW_<NAME>`` or as a file in the secrets dir."""
+
+    model_config = SettingsConfigDict(env_prefix="EDIGW_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(
+        default=Path("var"), description="Holds the SQLite DB, archive, broker and dev keys."
+    )
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir.")
+    broker_url: str | None = Field(
+        default=None, description="Celery broker URL; default a filesystem broker in data_dir (no server)."
+    )
+    archive_dir: Path | None = Field(default=None, description="Archive folder; default data_dir/archive.")
+    queue_prefix: str = Field(default="", description="Prefix for every queue name (isolates deployments).")
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    worker_concurrency: int = Field(default=2, ge=1)
+    max_request_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+
+    relay_interval_seconds: float = Field(default=0.2, gt=0)
+    relay_batch_size: int = Field(default=200, ge=1)
+    outbox_stale_after_seconds: float = Field(
+        default=300.0, gt=0, description="A published job not finished after this long is published again."
+    )
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    outbox_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    secret_key: SecretStr | None = Field(
+        default=None, description="Key that encrypts private keys at rest; default generated in data_dir."
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'gateway.db').resolve()}"
+
+    @property
+    def resolved_broker_url(self) -> str:
+        return self.broker_url or "filesystem://"
+
+    @property
+    def broker_is_embedded(self) -> bool:
+        return self.resolved_broker_url.startswith("filesystem://")
+
+    @property
+    def broker_folder(self) -> Path:
+        return (self.data_dir / "broker").resolve()
+
+    @property
+    def resolved_archive_dir(self) -> Path:
+        return (self.archive_dir or self.data_dir / "archive").resolve()
+
+    def queue_name(self, area: str) -> str:
+        return f"{self.queue_prefix}{area}"
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment and, if ``EDIGW_SECRETS_DIR`` is set, from files in that folder."""
+    secrets_dir = os.environ.get("EDIGW_SECRETS_DIR")
+    if secrets_dir:
+        return Settings(_secrets_dir=secrets_dir)
+    return Settings()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,1 @@
+"""Alembic migrations of the gateway schema (same revisions on SQLite and PostgreSQL)."""

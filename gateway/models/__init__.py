@@ -1,0 +1,7 @@
+"""ORM models (SQLAlchemy 2, typed). Importing this package registers every table on ``Base.metadata``."""
+
+from gateway.models.base import Base
+from gateway.models.outbox import JobStatus, OutboxJob
+from gateway.models.system import SystemPing
+
+__all__ = ["Base", "JobStatus", "OutboxJob", "SystemPing"]

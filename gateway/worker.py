@@ -1,0 +1,94 @@
+"""The Celery app: reliability settings (DESIGN.md §4), one queue per area, and job-backed tasks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from celery import Celery, signals
+from kombu.entity import Exchange, Queue
+
+from gateway.config import AREAS, Settings, get_settings
+from gateway.observability import configure_logging
+
+log = logging.getLogger(__name__)
+
+TASK_MODULES = ["gateway.system.tasks"]
+
+
+def area_of(task_name: str) -> str:
+    area = task_name.split(".", 1)[0]
+    if area not in AREAS:
+        raise ValueError(f"task {task_name!r} is not named area.verb_object with a known area")
+    return area
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    queues = [Queue(q, Exchange(q, type="direct"), routing_key=q) for q in map(settings.queue_name, AREAS)]
+    conf: dict[str, Any] = {
+        "broker_url": settings.resolved_broker_url,
+        "broker_connection_retry_on_startup": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_acks_on_failure_or_timeout": True,
+        "worker_prefetch_multiplier": 1,
+        "task_ignore_result": True,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "task_queues": queues,
+        "task_default_queue": settings.queue_name("system"),
+        "task_create_missing_queues": False,
+        "task_time_limit": int(settings.outbox_stale_after_seconds),
+        "task_soft_time_limit": max(1, int(settings.outbox_stale_after_seconds) - 10),
+        "worker_hijack_root_logger": False,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "broker_transport_options": {"confirm_publish": True},
+    }
+    if settings.broker_is_embedded:
+        folder = str(settings.broker_folder)
+        conf["broker_transport_options"] = {
+            "data_folder_in": folder,
+            "data_folder_out": folder,
+            "control_folder": str(settings.broker_folder / "control"),
+            "store_processed": False,
+            "polling_interval": 0.05,
+        }
+        conf["worker_enable_remote_control"] = False
+    return conf
+
+
+def create_celery(settings: Settings | None = None) -> Celery:
+    settings = settings or get_settings()
+    if settings.broker_is_embedded:
+        (settings.broker_folder / "control").mkdir(parents=True, exist_ok=True)
+    app = Celery("edigw", include=TASK_MODULES)
+    app.conf.update(celery_config(settings))
+    return app
+
+
+celery_app = create_celery()
+
+
+@signals.setup_logging.connect
+def _setup_logging(**_kwargs: Any) -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+
+
+def job_task(name: str) -> Callable[[Callable[..., None]], Any]:
+    """Register a thin Celery task ``name`` that runs one outbox job by id through ``gateway.outbox``."""
+    area_of(name)
+
+    def register(handler: Callable[..., None]) -> Any:
+        from gateway.outbox import run_job
+
+        def task(job_id: int) -> None:
+            run_job(get_settings(), job_id, handler)
+
+        task.__name__ = handler.__name__
+        task.__doc__ = handler.__doc__
+        celery_app.task(name=name, acks_late=True, reject_on_worker_lost=True)(task)
+        return handler
+
+    return register

@@ -1,0 +1,1 @@
+"""The partner domain, pure: profiles, identifiers, certificate handling and per-partner quirks."""
