@@ -78,3 +78,9 @@ class LimitExceededError(TranslatorError):
 
 class RenderError(TranslatorError):
     """A canonical document cannot be expressed in the target syntax (missing mandatory data)."""
+
+
+class GroupError(TranslatorError):
+    """A functional group's envelope is wrong (X12 AK9 / 999 AK9 error code, EDIFACT UCF)."""
+
+    level = "group"
