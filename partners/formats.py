@@ -1,0 +1,143 @@
+"""Document formats a partner exchanges, per direction and document type.
+
+For an inbound format the acknowledgement policy is the functional ack we send back; for an outbound
+one it is the ack we expect from the partner (and track as overdue). ``duplicate_window_days`` is how
+far back an interchange/message reference counts as a repeat (0 turns duplicate detection off).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from partners._located import Issue, raise_issues
+
+
+class Syntax(StrEnum):
+    X12 = "x12"
+    EDIFACT = "edifact"
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class AckPolicy(StrEnum):
+    X12_997 = "997"
+    X12_999 = "999"
+    CONTRL = "CONTRL"
+    NONE = "none"
+
+
+# Document type -> canonical document kind, per syntax.
+DOCUMENT_TYPES: Final[dict[Syntax, dict[str, str]]] = {
+    Syntax.X12: {"850": "purchase_order", "855": "acknowledgement", "856": "ship_notice"},
+    Syntax.EDIFACT: {"ORDERS": "purchase_order", "ORDRSP": "acknowledgement", "DESADV": "ship_notice"},
+}
+ACK_POLICIES: Final[dict[Syntax, tuple[AckPolicy, ...]]] = {
+    Syntax.X12: (AckPolicy.X12_997, AckPolicy.X12_999, AckPolicy.NONE),
+    Syntax.EDIFACT: (AckPolicy.CONTRL, AckPolicy.NONE),
+}
+# GS08 version/release/industry code (AN 1/12), e.g. 004010, 005010, 004010VICS.
+X12_VERSION: Final = re.compile(r"\d{6}[A-Z0-9]{0,6}")
+# UNH S009 0052+0054 written together, e.g. D96A, D01B.
+EDIFACT_DIRECTORY: Final = re.compile(r"[DS]\d{2}[A-C]")
+X12_999_FROM_VERSION: Final = "005"
+DEFAULT_DUPLICATE_WINDOW_DAYS: Final = 30
+MAX_DUPLICATE_WINDOW_DAYS: Final = 3650
+
+
+def default_ack_policy(syntax: Syntax, version: str) -> AckPolicy:
+    """997 for X12 before 5010, 999 from 5010 on, CONTRL for EDIFACT."""
+    if syntax is Syntax.EDIFACT:
+        return AckPolicy.CONTRL
+    return AckPolicy.X12_999 if version.startswith(X12_999_FROM_VERSION) else AckPolicy.X12_997
+
+
+class DocumentFormat(BaseModel):
+    """How one document type travels in one direction with this partner."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    direction: Direction
+    document_type: str
+    syntax: Syntax
+    version: str = Field(description="X12 GS08 version (004010, 005010...) or EDIFACT directory (D96A...)")
+    ack_policy: AckPolicy = Field(description="Defaults to 997 (X12 < 5010), 999 (5010+) or CONTRL")
+    duplicate_window_days: int = Field(DEFAULT_DUPLICATE_WINDOW_DAYS, ge=0, le=MAX_DUPLICATE_WINDOW_DAYS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_ack_policy(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("ack_policy") is None:
+            try:
+                policy = default_ack_policy(Syntax(str(data.get("syntax"))), str(data.get("version", "")))
+            except ValueError:
+                return data
+            return {**data, "ack_policy": policy}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DocumentFormat:
+        issues: list[Issue] = []
+        known = DOCUMENT_TYPES[self.syntax]
+        if self.document_type not in known:
+            issues.append(
+                Issue(
+                    ("document_type",),
+                    "document_type_unknown",
+                    f"{self.syntax.value} document type must be one of {', '.join(known)}",
+                    self.document_type,
+                )
+            )
+        pattern = X12_VERSION if self.syntax is Syntax.X12 else EDIFACT_DIRECTORY
+        if not pattern.fullmatch(self.version):
+            example = "004010 or 005010" if self.syntax is Syntax.X12 else "D96A or D01B"
+            issues.append(
+                Issue(
+                    ("version",),
+                    "version_format",
+                    f"{self.syntax.value} version must look like {example}",
+                    self.version,
+                )
+            )
+        allowed = ACK_POLICIES[self.syntax]
+        if self.ack_policy not in allowed:
+            issues.append(
+                Issue(
+                    ("ack_policy",),
+                    "ack_policy_syntax",
+                    f"{self.syntax.value} ack policy must be one of {', '.join(allowed)}",
+                    self.ack_policy.value,
+                )
+            )
+        raise_issues(type(self).__name__, issues)
+        return self
+
+    @property
+    def document_kind(self) -> str:
+        """The canonical document kind this format carries (purchase_order, acknowledgement, ...)."""
+        return DOCUMENT_TYPES[self.syntax][self.document_type]
+
+
+def format_issues(formats: tuple[DocumentFormat, ...]) -> list[Issue]:
+    """One issue per format that repeats an earlier (direction, document type) pair."""
+    seen: dict[tuple[Direction, str], int] = {}
+    issues: list[Issue] = []
+    for index, fmt in enumerate(formats):
+        key = (fmt.direction, fmt.document_type)
+        if key in seen:
+            issues.append(
+                Issue(
+                    ("formats", index, "document_type"),
+                    "format_duplicate",
+                    f"{fmt.direction.value} {fmt.document_type} is already defined in formats[{seen[key]}]",
+                    fmt.document_type,
+                )
+            )
+        seen.setdefault(key, index)
+    return issues
