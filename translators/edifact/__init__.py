@@ -1,0 +1,1 @@
+"""UN/EDIFACT engine: tokeniser, envelope (UNA/UNB/UNG/UNH), CONTRL, maps to and from canonical documents."""
