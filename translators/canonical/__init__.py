@@ -51,7 +51,17 @@ from translators.canonical.purchase_order import (
     Purpose,
     Schedule,
 )
-from translators.canonical.ship_notice import Lot, Mark, Measure, Pack, ShipItem, ShipNotice, ShipOrder, Tare
+from translators.canonical.ship_notice import (
+    Equipment,
+    Lot,
+    Mark,
+    Measure,
+    Pack,
+    ShipItem,
+    ShipNotice,
+    ShipOrder,
+    Tare,
+)
 
 CanonicalDocument = Annotated[
     PurchaseOrder | Acknowledgement | ShipNotice | FunctionalAck, Field(discriminator="kind")
@@ -93,6 +103,7 @@ __all__ = [
     "DateKind",
     "DateRef",
     "ElementNote",
+    "Equipment",
     "Extension",
     "Fob",
     "FunctionalAck",

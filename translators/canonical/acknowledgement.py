@@ -12,6 +12,7 @@ from pydantic import Field
 from translators.canonical.common import (
     SCHEMA_VERSION,
     CanonicalModel,
+    Contact,
     DateRef,
     Extension,
     ItemId,
@@ -21,7 +22,7 @@ from translators.canonical.common import (
     Quantity,
     Reference,
 )
-from translators.canonical.purchase_order import Purpose
+from translators.canonical.purchase_order import Purpose, Schedule
 
 
 class AckStatus(StrEnum):
@@ -73,6 +74,7 @@ class AckLine(CanonicalModel):
     items: tuple[ItemId, ...] = ()
     descriptions: tuple[str, ...] = ()
     statuses: tuple[LineAck, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
     dates: tuple[DateRef, ...] = ()
     references: tuple[Reference, ...] = ()
     notes: tuple[Note, ...] = ()
@@ -93,6 +95,7 @@ class Acknowledgement(CanonicalModel):
     release_number: str | None = None
     currency: str | None = None
     parties: tuple[Party, ...] = ()
+    contacts: tuple[Contact, ...] = ()
     references: tuple[Reference, ...] = ()
     dates: tuple[DateRef, ...] = ()
     notes: tuple[Note, ...] = ()

@@ -4,7 +4,8 @@ data without a canonical home.
 
 Names and code values are syntax-neutral: X12 and EDIFACT maps translate their qualifiers into these
 enums. When a partner sends a code no enum member covers, the member is ``other`` and ``qualifier`` keeps
-the partner's own code, so nothing is lost and a round trip reproduces it.
+the partner's own code; ``qualifier`` also keeps a code that is a synonym of the member's usual one (e.g.
+X12 VN vendor for the seller role), so nothing is lost and a round trip reproduces it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "1.0"
+QUALIFIER_HELP = (
+    "the partner's own code when it is not the usual code of the canonical value (always for other)"
+)
 
 
 class CanonicalModel(BaseModel):
@@ -136,14 +140,14 @@ class DateRef(CanonicalModel):
     kind: DateKind
     date: dt.date
     time: dt.time | None = None
-    qualifier: str | None = Field(default=None, description="partner's own code when kind is other")
+    qualifier: str | None = Field(default=None, description=QUALIFIER_HELP)
 
 
 class Reference(CanonicalModel):
     kind: ReferenceKind
     value: str
     description: str | None = None
-    qualifier: str | None = Field(default=None, description="partner's own code when kind is other")
+    qualifier: str | None = Field(default=None, description=QUALIFIER_HELP)
 
 
 class Note(CanonicalModel):
@@ -154,7 +158,7 @@ class Note(CanonicalModel):
 class PartyId(CanonicalModel):
     scheme: PartyIdScheme
     value: str
-    qualifier: str | None = Field(default=None, description="partner's own code when scheme is other")
+    qualifier: str | None = Field(default=None, description=QUALIFIER_HELP)
 
 
 class Address(CanonicalModel):
@@ -176,16 +180,17 @@ class Contact(CanonicalModel):
 class Party(CanonicalModel):
     role: PartyRole
     name: str | None = None
+    additional_names: tuple[str, ...] = ()
     ids: tuple[PartyId, ...] = ()
     address: Address | None = None
     contacts: tuple[Contact, ...] = ()
-    qualifier: str | None = Field(default=None, description="partner's own role code when role is other")
+    qualifier: str | None = Field(default=None, description=QUALIFIER_HELP)
 
 
 class ItemId(CanonicalModel):
     kind: ItemIdKind
     value: str
-    qualifier: str | None = Field(default=None, description="partner's own code when kind is other")
+    qualifier: str | None = Field(default=None, description=QUALIFIER_HELP)
 
 
 class AllowanceCharge(CanonicalModel):

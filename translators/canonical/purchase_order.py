@@ -15,6 +15,7 @@ from translators.canonical.common import (
     AllowanceCharge,
     CanonicalModel,
     Carrier,
+    Contact,
     DateRef,
     Extension,
     Fob,
@@ -106,6 +107,7 @@ class PurchaseOrder(CanonicalModel):
     order_date: dt.date
     currency: str | None = None
     parties: tuple[Party, ...] = ()
+    contacts: tuple[Contact, ...] = ()
     references: tuple[Reference, ...] = ()
     dates: tuple[DateRef, ...] = ()
     terms: tuple[PaymentTerms, ...] = ()

@@ -18,6 +18,7 @@ from translators.canonical.common import (
     SCHEMA_VERSION,
     CanonicalModel,
     Carrier,
+    Contact,
     DateRef,
     Extension,
     Fob,
@@ -52,6 +53,15 @@ class Mark(CanonicalModel):
 
     qualifier: str
     value: str
+
+
+class Equipment(CanonicalModel):
+    """A trailer, container or rail car the shipment travels in."""
+
+    type_code: str | None = None
+    initial: str | None = None
+    number: str
+    seal_numbers: tuple[str, ...] = ()
 
 
 class ShipItem(CanonicalModel):
@@ -121,11 +131,12 @@ class ShipNotice(CanonicalModel):
     structure_code: str | None = Field(default=None, description="hierarchy layout code as given")
     measures: tuple[Measure, ...] = ()
     carriers: tuple[Carrier, ...] = ()
-    equipment: tuple[Reference, ...] = ()
+    equipment: tuple[Equipment, ...] = ()
     fob: tuple[Fob, ...] = ()
     references: tuple[Reference, ...] = ()
     dates: tuple[DateRef, ...] = ()
     parties: tuple[Party, ...] = ()
+    contacts: tuple[Contact, ...] = ()
     notes: tuple[Note, ...] = ()
     orders: tuple[ShipOrder, ...] = ()
     line_count: int | None = None
