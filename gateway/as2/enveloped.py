@@ -35,6 +35,7 @@ GCM_DEFAULT_ICV_BYTES = 12
 TAG_CONTEXT_0_PRIMITIVE = 0x80
 TAG_SEQUENCE = 0x30
 TAG_SET = 0x31
+EMPTY_SEQUENCE = b"\x30\x00"
 KEY_BYTES = {"tripledes_3key": 24, "aes128_cbc": 16, "aes192_cbc": 24, "aes256_cbc": 32,
              "aes128_gcm": 16, "aes192_gcm": 24, "aes256_gcm": 32}  # fmt: skip
 _OAEP_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
@@ -123,7 +124,7 @@ def _recipient_info(cert: x509.Certificate, key: bytes, transport: KeyTransport,
 
 def _oaep_params(name: str) -> algos.RSAESOAEPParams:
     if name == "sha1":
-        return algos.RSAESOAEPParams({})
+        return algos.RSAESOAEPParams.load(EMPTY_SEQUENCE)
     return algos.RSAESOAEPParams(
         {
             "hash_algorithm": {"algorithm": name},
