@@ -58,7 +58,7 @@ class Settings(BaseSettings):
 
     @property
     def resolved_broker_url(self) -> str:
-        return self.broker_url or "filesystem://"
+        return self.broker_url or "filesystem://localhost/"
 
     @property
     def broker_is_embedded(self) -> bool:

@@ -17,10 +17,12 @@ from gateway.config import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITE_OPTION = "edigw_write"
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys, and ``BEGIN IMMEDIATE`` so that concurrent writers queue instead of failing."""
+    """WAL (readers never wait), foreign keys, and ``BEGIN IMMEDIATE`` for write transactions so that
+    concurrent writers queue on the lock instead of failing on a stale snapshot."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -34,7 +36,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -56,6 +59,7 @@ class Database:
         self._pid = -1
         self._engine: Engine | None = None
         self._factory: sessionmaker[Session] | None = None
+        self._write_factory: sessionmaker[Session] | None = None
 
     @property
     def engine(self) -> Engine:
@@ -64,19 +68,24 @@ class Database:
                 self._engine.dispose(close=False)
             self._engine = make_engine(self.url)
             self._factory = sessionmaker(self._engine, expire_on_commit=False)
+            writer = self._engine.execution_options(**{WRITE_OPTION: True})
+            self._write_factory = sessionmaker(writer, expire_on_commit=False)
             self._pid = os.getpid()
         return self._engine
 
     @property
     def sessions(self) -> sessionmaker[Session]:
+        """Sessions for reading; anything that writes goes through ``transaction()``."""
         _ = self.engine
         assert self._factory is not None
         return self._factory
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: commit on success, roll back on any exception."""
-        with self.sessions() as session, session.begin():
+        """One unit of work that may write: commit on success, roll back on any exception."""
+        _ = self.engine
+        assert self._write_factory is not None
+        with self._write_factory() as session, session.begin():
             yield session
 
     def ping(self) -> None:

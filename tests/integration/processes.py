@@ -1,0 +1,100 @@
+"""Run gateway commands as real child processes for integration tests, and wait for conditions."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kombu import Connection
+
+from gateway.config import AREAS, Settings
+
+
+def gateway_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDIGW_")}
+    env.update(
+        EDIGW_DATA_DIR=str(settings.data_dir),
+        EDIGW_QUEUE_PREFIX=settings.queue_prefix,
+        EDIGW_LOG_FORMAT="json",
+        EDIGW_OUTBOX_STALE_AFTER_SECONDS=str(settings.outbox_stale_after_seconds),
+        EDIGW_RELAY_INTERVAL_SECONDS="0.05",
+        EDIGW_HTTP_PORT=str(settings.http_port),
+    )
+    if settings.database_url:
+        env["EDIGW_DATABASE_URL"] = settings.database_url
+    if settings.broker_url:
+        env["EDIGW_BROKER_URL"] = settings.broker_url
+    return env
+
+
+@dataclass
+class Child:
+    name: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill_group(self, sig: signal.Signals = signal.SIGKILL) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, sig)
+        self.proc.wait(timeout=30)
+
+    def children_pids(self) -> list[int]:
+        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def start(name: str, args: list[str], settings: Settings, log_dir: Path) -> Child:
+    log = log_dir / f"{name}-{uuid.uuid4().hex[:6]}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", *args],
+            env=gateway_env(settings),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Child(name, proc, log)
+
+
+def stop_all(children: list[Child]) -> None:
+    for child in children:
+        if child.proc.poll() is None:
+            child.kill_group(signal.SIGKILL)
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, logs: Sequence[Child] = ()) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    tails = "\n".join(f"--- {c.name}\n{c.output()[-3000:]}" for c in logs)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{tails}")
+
+
+@contextlib.contextmanager
+def isolated_queues(broker_url: str) -> Iterator[str]:
+    """A queue prefix of its own for one test; its queues and exchanges are deleted afterwards."""
+    prefix = f"t{uuid.uuid4().hex[:8]}-"
+    try:
+        yield prefix
+    finally:
+        if not broker_url.startswith("filesystem"):
+            with Connection(broker_url, connect_timeout=5) as conn:
+                channel = conn.default_channel
+                for area in AREAS:
+                    with contextlib.suppress(Exception):
+                        channel.queue_delete(prefix + area)
+                    with contextlib.suppress(Exception):
+                        channel.exchange_delete(prefix + area)
