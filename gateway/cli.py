@@ -95,10 +95,19 @@ def worker(
 
 
 @app.command()
-def relay() -> None:
+def relay(
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 0 if a relay using this data dir is alive, else 1.")
+    ] = False,
+    max_age: Annotated[float, typer.Option(help="With --check: seconds since the relay's last loop.")] = 30.0,
+) -> None:
     """Run the outbox relay and sweeper (scaled-out layout: one or more replicas)."""
-    from gateway.outbox import run_relay
+    from gateway.outbox import relay_heartbeat_age, run_relay
 
+    if check:
+        age = relay_heartbeat_age(get_settings())
+        typer.echo("no heartbeat" if age is None else f"last loop {age:.1f}s ago")
+        raise typer.Exit(0 if age is not None and age <= max_age else 1)
     _logging()
     stop = threading.Event()
 

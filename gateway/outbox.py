@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -226,6 +228,16 @@ def oldest_due_age_seconds(session: Session, now: datetime | None = None) -> flo
     return (now - oldest).total_seconds() if oldest else 0.0
 
 
+def relay_heartbeat_path(settings: Settings) -> Path:
+    """A file the relay touches on every loop; its age tells a health check whether the relay is alive."""
+    return settings.data_dir.resolve() / "relay.heartbeat"
+
+
+def relay_heartbeat_age(settings: Settings) -> float | None:
+    path = relay_heartbeat_path(settings)
+    return time.time() - path.stat().st_mtime if path.exists() else None
+
+
 def run_relay(settings: Settings, stop: threading.Event, publish: Publisher | None = None) -> None:
     """Relay loop: publish due jobs, sweep stale ones every few seconds, until ``stop`` is set."""
     db = get_database(settings)
@@ -233,8 +245,11 @@ def run_relay(settings: Settings, stop: threading.Event, publish: Publisher | No
     sweep_every = min(10.0, settings.outbox_stale_after_seconds / 2)
     next_sweep = 0.0
     log.info("outbox relay started", extra={"database": db.engine.url.render_as_string()})
+    heartbeat = relay_heartbeat_path(settings)
+    heartbeat.parent.mkdir(parents=True, exist_ok=True)
     while not stop.is_set():
         try:
+            heartbeat.touch()
             published = publish_due(db, publish, settings.relay_batch_size)
             now = utcnow().timestamp()
             if now >= next_sweep:
