@@ -154,6 +154,8 @@ def unwrap(
         raise UnexpectedProcessingError(f"cannot process the message: {exc}") from exc
     _check_policy(walk)
     content = walk.mic_content if walk.mic_content is not None else payloads[0].data
+    if not options.micalgs and walk.verified is not None:
+        mic_algorithm = mic.choose_algorithm(options, fallback=walk.verified.digest_algorithm)
     return InboundMessage(
         message_id=bare_message_id(http.get("message-id")),
         as2_from=parse_as2_name(http.get("as2-from")),

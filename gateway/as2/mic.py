@@ -97,15 +97,17 @@ def _with_importance(items: list[str]) -> tuple[str, list[str]]:
     return OPTIONAL, items
 
 
-def choose_algorithm(options: DispositionOptions, *, allow_md5: bool = False) -> str:
-    """The first supported requested algorithm; sha256 when none was asked for or it was optional."""
+def choose_algorithm(
+    options: DispositionOptions, *, allow_md5: bool = False, fallback: str = DEFAULT_MIC_ALGORITHM
+) -> str:
+    """The first supported requested algorithm; ``fallback`` when none was asked for or it was optional."""
     for requested in options.micalgs:
         name = normalise(requested)
         if name in SUPPORTED or (allow_md5 and name in LEGACY):
             return name
     if options.micalgs and options.micalg_importance == REQUIRED:
         raise UnsupportedMicAlgorithmError(f"no supported MIC algorithm in {', '.join(options.micalgs)}")
-    return DEFAULT_MIC_ALGORITHM
+    return fallback
 
 
 def format_received_mic(mic: str, algorithm: str, spelling: MicalgSpelling = "rfc5751") -> str:
