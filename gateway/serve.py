@@ -16,6 +16,7 @@ from types import FrameType
 
 from gateway.config import Settings
 from gateway.db import upgrade
+from gateway.keys import master_key
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ def serve(settings: Settings, workers: int) -> int:
     if settings.broker_is_embedded:
         (settings.broker_folder / "control").mkdir(parents=True, exist_ok=True)
     upgrade(settings)
+    master_key(settings)  # generated on first start when not configured
     log.info(
         "serving on http://%s:%s",
         settings.http_host,
