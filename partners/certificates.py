@@ -236,6 +236,14 @@ def _common_name(name: x509.Name) -> str | None:
     return str(values[0].value) if values else None
 
 
+def _signature_hash(cert: x509.Certificate) -> str | None:
+    try:
+        digest = cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        return "unsupported"
+    return digest.name if digest else None
+
+
 def is_self_signed(cert: x509.Certificate) -> bool:
     """Issuer equals subject and, when both key identifiers are present, they agree."""
     if cert.issuer != cert.subject:
@@ -253,7 +261,7 @@ def describe(cert: x509.Certificate) -> CertificateInfo:
     ski = _extension(cert, x509.SubjectKeyIdentifier)
     aki = _extension(cert, x509.AuthorityKeyIdentifier)
     constraints = _extension(cert, x509.BasicConstraints)
-    digest = cert.signature_hash_algorithm
+    digest = _signature_hash(cert)
     return CertificateInfo(
         subject=cert.subject.rfc4514_string(),
         issuer=cert.issuer.rfc4514_string(),
@@ -265,7 +273,7 @@ def describe(cert: x509.Certificate) -> CertificateInfo:
         not_after=cert.not_valid_after_utc,
         key_type=key_type,
         key_size=key_size,
-        signature_hash=digest.name if digest else None,
+        signature_hash=digest,
         fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex(),
         fingerprint_sha1=cert.fingerprint(hashes.SHA1()).hex(),  # noqa: S303 - shown to operators, not trusted
         key_usage=_key_usage(cert),

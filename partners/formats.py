@@ -14,6 +14,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from partners._located import Issue, raise_issues
+from partners.delimiters import EdifactDelimiters, X12Delimiters
 
 
 class Syntax(StrEnum):
@@ -46,6 +47,8 @@ ACK_POLICIES: Final[dict[Syntax, tuple[AckPolicy, ...]]] = {
 X12_VERSION: Final = re.compile(r"\d{6}[A-Z0-9]{0,6}")
 # UNH S009 0052+0054 written together, e.g. D96A, D01B.
 EDIFACT_DIRECTORY: Final = re.compile(r"[DS]\d{2}[A-C]")
+# UNB S001 0001 syntax identifiers (character repertoires).
+EDIFACT_CHARACTER_SET: Final = re.compile(r"UNO[A-Y]")
 X12_999_FROM_VERSION: Final = "005"
 DEFAULT_DUPLICATE_WINDOW_DAYS: Final = 30
 MAX_DUPLICATE_WINDOW_DAYS: Final = 3650
@@ -69,6 +72,12 @@ class DocumentFormat(BaseModel):
     version: str = Field(description="X12 GS08 version (004010, 005010...) or EDIFACT directory (D96A...)")
     ack_policy: AckPolicy = Field(description="Defaults to 997 (X12 < 5010), 999 (5010+) or CONTRL")
     duplicate_window_days: int = Field(DEFAULT_DUPLICATE_WINDOW_DAYS, ge=0, le=MAX_DUPLICATE_WINDOW_DAYS)
+    test_mode: bool = Field(False, description="Test interchanges: ISA15 'T', UNB 0035 '1'")
+    x12_delimiters: X12Delimiters | None = Field(
+        None, description="Outbound X12 separators (default * > ^ ~)"
+    )
+    edifact_delimiters: EdifactDelimiters | None = Field(None, description="Outbound UNA service characters")
+    character_set: str | None = Field(None, description="Outbound EDIFACT syntax identifier, UNOA to UNOY")
 
     @model_validator(mode="before")
     @classmethod
@@ -115,8 +124,27 @@ class DocumentFormat(BaseModel):
                     self.ack_policy.value,
                 )
             )
-        raise_issues(type(self).__name__, issues)
+        raise_issues(type(self).__name__, issues + self._envelope_issues())
         return self
+
+    def _envelope_issues(self) -> list[Issue]:
+        issues: list[Issue] = []
+        wrong = "edifact_delimiters" if self.syntax is Syntax.X12 else "x12_delimiters"
+        if getattr(self, wrong) is not None:
+            message = f"{wrong} do not apply to {self.syntax.value} formats"
+            issues.append(Issue((wrong,), "delimiters_syntax", message))
+        if self.character_set is not None and self.syntax is Syntax.X12:
+            message = "character_set applies to EDIFACT only"
+            issues.append(Issue(("character_set",), "character_set_syntax", message, self.character_set))
+        elif self.character_set is not None and not EDIFACT_CHARACTER_SET.fullmatch(self.character_set):
+            message = "character_set must be an EDIFACT syntax identifier UNOA to UNOY"
+            issues.append(Issue(("character_set",), "character_set_unknown", message, self.character_set))
+        return issues
+
+    @property
+    def effective_x12_delimiters(self) -> X12Delimiters:
+        """The separators an outbound X12 interchange is written with."""
+        return self.x12_delimiters or X12Delimiters()
 
     @property
     def document_kind(self) -> str:

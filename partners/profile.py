@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 
 from partners._located import Issue, raise_issues
 from partners.errors import ProfileValidationError
-from partners.formats import DocumentFormat, Syntax, format_issues
+from partners.formats import Direction, DocumentFormat, Syntax, format_issues
 from partners.identifiers import As2Id, GsId, IsaId, IsaQualifier, UnbId, UnbQualifier
 from partners.transports import Transports
 
@@ -136,7 +136,7 @@ class PartnerProfile(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> PartnerProfile:
-        issues = format_issues(self.formats) + _identity_issues(self)
+        issues = format_issues(self.formats) + _identity_issues(self) + _separator_issues(self)
         raise_issues(type(self).__name__, issues)
         return self
 
@@ -161,6 +161,25 @@ def _identity_issues(profile: PartnerProfile) -> list[Issue]:
         issues.append(
             Issue(("identities", "as2_id"), "identity_missing", "the AS2 transport needs an AS2 ID")
         )
+    return issues
+
+
+def _separator_issues(profile: PartnerProfile) -> list[Issue]:
+    """Our outbound X12 separators must not occur in the ISA/GS IDs we write into the envelope."""
+    used: set[str] = set()
+    for fmt in profile.formats:
+        if fmt.direction is Direction.OUTBOUND and fmt.syntax is Syntax.X12:
+            used |= fmt.effective_x12_delimiters.characters()
+    issues = []
+    for index, identity in enumerate(profile.identities.x12):
+        for field in ("isa_id", "gs_id"):
+            value = getattr(identity, field) or ""
+            clash = sorted(set(value) & used)
+            if clash:
+                message = f"contains {' '.join(clash)}, a separator of an outbound X12 format"
+                issues.append(
+                    Issue(("identities", "x12", index, field), "identity_separator", message, value)
+                )
     return issues
 
 
