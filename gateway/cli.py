@@ -22,9 +22,11 @@ app = typer.Typer(help="EDI partner gateway.", no_args_is_help=True, add_complet
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Outbox jobs: inspect, replay.", no_args_is_help=True)
 system_app = typer.Typer(help="System checks.", no_args_is_help=True)
+archive_app = typer.Typer(help="The non-repudiation archive.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(system_app, name="system")
+app.add_typer(archive_app, name="archive")
 
 PING_POLL_SECONDS = 0.1
 
@@ -182,6 +184,25 @@ def system_ping(
     if wait:
         typer.echo(f"error: job {job_id} not done after {wait}s", err=True)
         raise typer.Exit(1)
+
+
+@archive_app.command("verify")
+def archive_verify() -> None:
+    """Re-check every archive record and file from the start; report the first broken link."""
+    from gateway.archive.chain import verify
+
+    settings = get_settings()
+    with get_database(settings).sessions() as session:
+        report = verify(session, settings.resolved_archive_dir)
+    if report.broken is None:
+        typer.echo(f"archive chain intact: {report.records} records, head {report.head_hash}")
+        return
+    typer.echo(
+        f"archive chain BROKEN at record {report.broken.seq}: {report.broken.reason} "
+        f"({report.records} records before it verify)",
+        err=True,
+    )
+    raise typer.Exit(1)
 
 
 def main() -> None:

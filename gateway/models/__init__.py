@@ -1,7 +1,8 @@
 """ORM models (SQLAlchemy 2, typed). Importing this package registers every table on ``Base.metadata``."""
 
+from gateway.models.archive import ArchiveHead, ArchiveRecord
 from gateway.models.base import Base
 from gateway.models.outbox import JobStatus, OutboxJob
 from gateway.models.system import SystemPing
 
-__all__ = ["Base", "JobStatus", "OutboxJob", "SystemPing"]
+__all__ = ["ArchiveHead", "ArchiveRecord", "Base", "JobStatus", "OutboxJob", "SystemPing"]

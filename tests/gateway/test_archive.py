@@ -1,0 +1,139 @@
+"""The archive chain: append, verify, and every kind of tampering reported at the first broken link."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+from typer.testing import CliRunner
+
+from gateway.archive.blobs import blob_path, get_blob
+from gateway.archive.chain import append, verify
+from gateway.cli import app
+from gateway.config import Settings, get_settings
+from gateway.db import get_database
+
+
+def _fill(settings: Settings, n: int = 5) -> list[str]:
+    hashes = []
+    with get_database(settings).transaction() as session:
+        for i in range(n):
+            record = append(
+                session,
+                settings.resolved_archive_dir,
+                "as2-message-in",
+                f"ISA*00*message {i}~".encode(),
+                meta={"message_id": f"<m{i}@partner>", "headers": {"AS2-From": "ACME"}},
+                subject_type="exchange",
+                subject_id=i,
+            )
+            hashes.append(record.record_hash)
+    return hashes
+
+
+def _verify(settings: Settings) -> tuple[int, int | None, str]:
+    with get_database(settings).sessions() as session:
+        report = verify(session, settings.resolved_archive_dir)
+    return (
+        report.records,
+        report.broken.seq if report.broken else None,
+        report.broken.reason if report.broken else "",
+    )
+
+
+def test_appended_records_chain_and_verify(migrated: Settings) -> None:
+    hashes = _fill(migrated)
+    assert len(set(hashes)) == 5
+    assert _verify(migrated) == (5, None, "")
+    with get_database(migrated).sessions() as session:
+        first = session.execute(text("SELECT content_sha256 FROM archive_record WHERE seq = 1")).scalar_one()
+    assert get_blob(migrated.resolved_archive_dir, first) == b"ISA*00*message 0~"
+
+
+def test_same_content_twice_is_stored_once_but_recorded_twice(migrated: Settings) -> None:
+    with get_database(migrated).transaction() as session:
+        a = append(session, migrated.resolved_archive_dir, "mdn-out", b"same bytes")
+        b = append(session, migrated.resolved_archive_dir, "mdn-out", b"same bytes")
+    assert a.content_sha256 == b.content_sha256
+    assert a.record_hash != b.record_hash
+    assert _verify(migrated)[0] == 2
+
+
+def test_altered_blob_is_reported(migrated: Settings) -> None:
+    _fill(migrated)
+    with get_database(migrated).sessions() as session:
+        digest = session.execute(text("SELECT content_sha256 FROM archive_record WHERE seq = 3")).scalar_one()
+    path = blob_path(migrated.resolved_archive_dir, digest)
+    os.chmod(path, 0o640)
+    path.write_bytes(b"ISA*00*forged~")
+    assert _verify(migrated) == (2, 3, "archived content does not match its hash (altered file)")
+
+
+def test_missing_blob_is_reported(migrated: Settings) -> None:
+    _fill(migrated)
+    with get_database(migrated).sessions() as session:
+        digest = session.execute(text("SELECT content_sha256 FROM archive_record WHERE seq = 4")).scalar_one()
+    blob_path(migrated.resolved_archive_dir, digest).unlink()
+    assert _verify(migrated)[1:] == (4, "archived content is missing")
+
+
+def test_database_refuses_update_and_delete(migrated: Settings) -> None:
+    _fill(migrated, 2)
+    for statement in ("UPDATE archive_record SET kind = 'x' WHERE seq = 1", "DELETE FROM archive_record"):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            get_database(migrated).transaction() as session,
+        ):
+            session.execute(text(statement))
+
+
+def _as_attacker(settings: Settings, statement: str) -> None:
+    """Someone with database admin rights drops the guard triggers first."""
+    with get_database(settings).transaction() as session:
+        session.execute(text("DROP TRIGGER archive_record_no_update"))
+        session.execute(text("DROP TRIGGER archive_record_no_delete"))
+        session.execute(text(statement))
+
+
+def test_altered_record_is_reported(migrated: Settings) -> None:
+    _fill(migrated)
+    _as_attacker(migrated, 'UPDATE archive_record SET meta = \'{"message_id": "<forged>"}\' WHERE seq = 2')
+    assert _verify(migrated) == (1, 2, "record fields do not match its hash (altered record)")
+
+
+def test_removed_record_is_reported(migrated: Settings) -> None:
+    _fill(migrated)
+    _as_attacker(migrated, "DELETE FROM archive_record WHERE seq = 3")
+    assert _verify(migrated)[1:] == (4, "expected record 3 here, found 4 (a record was removed)")
+
+
+def test_truncated_chain_is_reported(migrated: Settings) -> None:
+    _fill(migrated)
+    _as_attacker(migrated, "DELETE FROM archive_record WHERE seq = 5")
+    assert _verify(migrated)[1:] == (5, "chain ends before the recorded head (truncated)")
+
+
+def test_cli_reports_the_first_broken_link(migrated: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fill(migrated)
+    monkeypatch.setenv("EDIGW_DATA_DIR", str(migrated.data_dir))
+    get_settings.cache_clear()
+    try:
+        ok = CliRunner().invoke(app, ["archive", "verify"])
+        assert ok.exit_code == 0
+        assert "intact: 5 records" in ok.output
+        _as_attacker(migrated, "UPDATE archive_record SET content_size = 1 WHERE seq = 2")
+        broken = CliRunner().invoke(app, ["archive", "verify"])
+        assert broken.exit_code == 1
+        assert "BROKEN at record 2" in broken.output
+    finally:
+        get_settings.cache_clear()
+
+
+def test_blob_files_are_read_only(migrated: Settings) -> None:
+    _fill(migrated, 1)
+    blobs = [p for p in Path(migrated.resolved_archive_dir, "blobs").rglob("*") if p.is_file()]
+    assert blobs
+    assert all(p.stat().st_mode & 0o222 == 0 for p in blobs)
