@@ -150,8 +150,10 @@ def unwrap(
         payloads = _walk(top, walk, depth=0)
     except AS2Error:
         raise
-    except (ValueError, TypeError, KeyError, IndexError) as exc:
-        raise UnexpectedProcessingError(f"cannot process the message: {exc}") from exc
+    except Exception as exc:  # the codec boundary: anything unforeseen is unexpected-processing-error
+        raise UnexpectedProcessingError(f"cannot process the message: {exc!r}") from exc
+    if not payloads:
+        raise UnexpectedProcessingError("the message carries no payload")
     _check_policy(walk)
     content = walk.mic_content if walk.mic_content is not None else payloads[0].data
     if not options.micalgs and walk.verified is not None:

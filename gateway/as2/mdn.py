@@ -260,8 +260,12 @@ def parse_mdn(
         if top.content_type.value != REPORT_TYPE:
             raise MdnError(f"not an MDN: content type {top.content_type.value!r}")
         return _read_report(top, http, signer, limits)
+    except MdnError:
+        raise
     except AS2Error as exc:
-        raise exc if isinstance(exc, MdnError) else MdnError(exc.message) from exc
+        raise MdnError(exc.message) from exc
+    except Exception as exc:  # the codec boundary: a malformed MDN is an MdnError, never a crash
+        raise MdnError(f"cannot parse the MDN: {exc!r}") from exc
 
 
 def _verify_mdn(

@@ -26,7 +26,7 @@ DEFAULT_MAX_MIME_DEPTH = 6
 _HEADER_NAME = re.compile(rb"[!-9;-~]+")
 _TOKEN = re.compile(r"[!#$%&'*+\-.0-9A-Z^_`a-z|~]+")
 _PARAM = re.compile(r"""\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;]*)""", re.DOTALL)
-_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._+\-() ]")
+_UNSAFE_FILENAME = re.compile(r"[^\w.+\-() ]")
 _BOUNDARY_END = b"\r\n \t-"
 
 

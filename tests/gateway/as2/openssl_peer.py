@@ -78,18 +78,32 @@ class OpenSSLPeer:
         )
         return headers + bytes(der)
 
-    def sign(self, entity: bytes, digest: str, *, pss: bool = False) -> bytes:
+    def sign(
+        self, entity: bytes, digest: str, *, pss: bool = False, no_attributes: bool = False,
+        signer: Identity | None = None,
+    ) -> bytes:  # fmt: skip
         """openssl's own multipart/signed S/MIME (headers included, CRLF line ends)."""
+        who = signer or self.me
         args = ["cms", "-sign", "-binary", "-crlfeol", "-outform", "SMIME", "-md", digest,
-                "-signer", str(self.me.cert_path), "-inkey", str(self.me.key_path)]  # fmt: skip
+                "-signer", str(who.cert_path), "-inkey", str(who.key_path)]  # fmt: skip
         if pss:
             args += ["-keyopt", "rsa_padding_mode:pss"]
+        if no_attributes:
+            args.append("-noattr")
         smime = self.run(*args, data=entity)
         return smime.replace(b"MIME-Version: 1.0\r\n", b"", 1)
 
-    def encrypt(self, entity: bytes, cipher: str, *, oaep: str | None = None) -> bytes:
-        args = ["cms", "-encrypt", "-binary", "-outform", "DER", CIPHER_FLAGS[cipher], "-recip",
-                str(self.them.cert_path)]  # fmt: skip
+    def encrypt(
+        self, entity: bytes, cipher: str, *, oaep: str | None = None, key_id: bool = False,
+        stream: bool = False, recipients: tuple[Identity, ...] = (),
+    ) -> bytes:  # fmt: skip
+        args = ["cms", "-encrypt", "-binary", "-outform", "DER", CIPHER_FLAGS[cipher]]
+        for recipient in (*recipients, self.them):
+            args += ["-recip", str(recipient.cert_path)]
+        if key_id:
+            args.append("-keyid")
+        if stream:
+            args.append("-stream")
         if oaep:
             args += ["-keyopt", "rsa_padding_mode:oaep", "-keyopt", f"rsa_oaep_md:{oaep}"]
         return self.run(*args, data=entity)
