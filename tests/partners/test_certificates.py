@@ -21,7 +21,9 @@ from partners.certificates import (
     chain_problems,
     describe,
     ensure_usable,
+    is_signed_by,
     load_certificates,
+    order_chain,
     parse_certificates,
 )
 from partners.errors import CertificateError, CertificateReason
@@ -257,6 +259,31 @@ def test_sha1_signed_leaf_made_by_openssl_is_a_warning(tmp_path: Path) -> None:
     ensure_usable(cert, now)
 
 
+@needs_openssl
+def test_sha1_self_signed_certificate_made_by_openssl_verifies(tmp_path: Path) -> None:
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "c.pem",
+        "-sha1",
+        "-subj",
+        "/CN=legacy-as2",
+        "-days",
+        "30",
+        cwd=tmp_path,
+    )
+    (cert,) = load_certificates((tmp_path / "c.pem").read_bytes())
+    info = describe(cert)
+    assert (info.signature_hash, info.self_signed) == ("sha1", True)
+    assert certificate_problems(cert, info.not_before + dt.timedelta(hours=1)) == ()
+
+
 def test_tampered_self_signed_certificate_fails_its_signature() -> None:
     der = bytearray(make_cert("selfie").public_bytes(DER))
     der[-10] ^= 0x01  # inside the signature bit string
@@ -267,10 +294,22 @@ def test_tampered_self_signed_certificate_fails_its_signature() -> None:
     assert caught.value.reason is CertificateReason.BAD_SIGNATURE
 
 
-def test_chain_order_is_checked(chain: tuple[x509.Certificate, x509.Certificate]) -> None:
+def test_chain_order_is_checked_and_can_be_restored(chain: tuple[x509.Certificate, x509.Certificate]) -> None:
     assert chain_problems(chain) == ()
     (problem,) = chain_problems((chain[1], chain[0]))
     assert problem.reason is CertificateReason.BAD_SIGNATURE
+    assert order_chain((chain[1], chain[0])) == chain
+    stranger = make_cert("stranger", key=rsa_key(2048, 2))
+    assert order_chain((chain[1], stranger, chain[0])) == (*chain, stranger)
+    assert order_chain(()) == ()
+
+
+def test_is_signed_by_needs_the_issuer_name_and_key(chain: tuple[x509.Certificate, x509.Certificate]) -> None:
+    leaf, ca = chain
+    assert is_signed_by(leaf, ca)
+    assert not is_signed_by(ca, leaf)
+    impostor = make_cert("Test CA", key=rsa_key(2048, 3), ca=True)
+    assert not is_signed_by(leaf, impostor)
 
 
 def test_p12_made_by_cryptography_without_password(chain: tuple[x509.Certificate, x509.Certificate]) -> None:
