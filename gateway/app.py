@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from gateway.auth.endpoints import router as auth_router
 from gateway.config import Settings, get_settings
 from gateway.db import get_database
 from gateway.errors import GatewayError
@@ -20,6 +21,9 @@ from gateway.observability import (
     set_correlation_id,
 )
 from gateway.readiness import check_broker
+from gateway.system.endpoints import router as system_router
+
+ROUTERS = [auth_router, system_router]
 
 MAX_CORRELATION_ID_CHARS = 64
 
@@ -57,7 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     registry.register(OutboxCollector(db))
 
     app = FastAPI(title="EDI partner gateway", version="0.1.0")
+    app.state.settings = settings
+    app.state.db = db
     _install_middleware(app, settings, http)
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.exception_handler(GatewayError)
     async def gateway_error(_request: Request, exc: GatewayError) -> JSONResponse:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from gateway.config import AREAS, get_settings
 from gateway.db import get_database, upgrade
-from gateway.models import JobStatus, OutboxJob
+from gateway.models import JobStatus, OutboxJob, Role
 from gateway.observability import configure_logging
 
 app = typer.Typer(help="EDI partner gateway.", no_args_is_help=True, add_completion=False)
@@ -23,10 +23,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Outbox jobs: inspect, replay.", no_args_is_help=True)
 system_app = typer.Typer(help="System checks.", no_args_is_help=True)
 archive_app = typer.Typer(help="The non-repudiation archive.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(system_app, name="system")
 app.add_typer(archive_app, name="archive")
+app.add_typer(tokens_app, name="tokens")
 
 PING_POLL_SECONDS = 0.1
 
@@ -203,6 +205,44 @@ def archive_verify() -> None:
         err=True,
     )
     raise typer.Exit(1)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    role: Annotated[Role, typer.Option(help="admin, onboarding, operator, auditor or partner.")],
+    name: Annotated[str, typer.Option(help="Who or what uses the token.")],
+    partner: Annotated[int | None, typer.Option(help="Partner id (partner tokens only).")] = None,
+    expires_days: Annotated[int | None, typer.Option(help="Expire after this many days.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Create an API token; the secret is printed once."""
+    from gateway.auth.service import create_token, token_summary
+
+    with get_database(get_settings()).transaction() as session:
+        token, plaintext = create_token(session, name, role, partner_id=partner, expires_in_days=expires_days)
+        summary = token_summary(token)
+    typer.echo(json.dumps(summary | {"token": plaintext}) if as_json else plaintext)
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """List tokens (never their secrets) as JSON lines."""
+    from gateway.auth.service import token_summary
+    from gateway.models.auth import ApiToken
+
+    with get_database(get_settings()).sessions() as session:
+        for token in session.scalars(select(ApiToken).order_by(ApiToken.id)):
+            typer.echo(json.dumps(token_summary(token)))
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token at once."""
+    from gateway.auth.service import revoke_token
+
+    with get_database(get_settings()).transaction() as session:
+        revoke_token(session, token_id)
+    typer.echo(f"token {token_id} revoked")
 
 
 def main() -> None:

@@ -1,8 +1,19 @@
 """ORM models (SQLAlchemy 2, typed). Importing this package registers every table on ``Base.metadata``."""
 
 from gateway.models.archive import ArchiveHead, ArchiveRecord
+from gateway.models.auth import ApiToken, AuditEvent, Role
 from gateway.models.base import Base
 from gateway.models.outbox import JobStatus, OutboxJob
 from gateway.models.system import SystemPing
 
-__all__ = ["ArchiveHead", "ArchiveRecord", "Base", "JobStatus", "OutboxJob", "SystemPing"]
+__all__ = [
+    "ApiToken",
+    "ArchiveHead",
+    "ArchiveRecord",
+    "AuditEvent",
+    "Base",
+    "JobStatus",
+    "OutboxJob",
+    "Role",
+    "SystemPing",
+]

@@ -1,0 +1,1 @@
+"""Authentication (hashed bearer tokens), role checks and the audit log."""
