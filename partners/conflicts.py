@@ -1,8 +1,11 @@
-"""Identity uniqueness across partners: an inbound envelope must lead to exactly one partner.
+"""Identity uniqueness across partners, and finding the partner an inbound envelope belongs to.
 
-Two partners conflict when they share an AS2 ID (compared exactly: AS2 names are case-sensitive), an
-EDIFACT UNB ID with the same qualifier, or an ISA qualifier+ID with the same GS ID (partners that share
-one ISA ID, e.g. divisions behind one VAN mailbox, must be told apart by distinct GS IDs).
+An optional part of an identity (the GS ID of an X12 identity, the qualifier of an EDIFACT one) is a
+wildcard: it matches any value. Two partners conflict when one identity of each could match the same
+envelope: the same AS2 ID (exactly: AS2 names are case-sensitive), the same ISA qualifier+ID whose GS
+IDs are equal or missing on either side, or the same UNB ID whose qualifiers are equal or missing on
+either side. Partners that share one ISA ID (divisions behind one mailbox) are told apart by distinct
+GS IDs. With no conflicts, :func:`find_partner` returns at most one partner.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from dataclasses import dataclass
 
 from partners.errors import DuplicateIdentityError, FieldError, Loc
 from partners.profile import EdifactIdentity, PartnerIdentities, X12Identity
+
+Directory = Iterable[tuple[str, PartnerIdentities]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +32,17 @@ class IdentityConflict:
         return FieldError(self.loc, message, "identity_duplicate", {"other_partner": self.other_code})
 
 
+def _same_or_open(mine: str | None, theirs: str | None) -> bool:
+    return mine is None or theirs is None or mine == theirs
+
+
 def _x12_clash(mine: X12Identity, theirs: X12Identity) -> bool:
     same_isa = (mine.isa_qualifier, mine.isa_id) == (theirs.isa_qualifier, theirs.isa_id)
-    return same_isa and (mine.gs_id is None or theirs.gs_id is None or mine.gs_id == theirs.gs_id)
+    return same_isa and _same_or_open(mine.gs_id, theirs.gs_id)
 
 
-def _edifact_key(identity: EdifactIdentity) -> tuple[str, str]:
-    return identity.unb_qualifier or "", identity.unb_id
+def _edifact_clash(mine: EdifactIdentity, theirs: EdifactIdentity) -> bool:
+    return mine.unb_id == theirs.unb_id and _same_or_open(mine.unb_qualifier, theirs.unb_qualifier)
 
 
 def _label_x12(identity: X12Identity) -> str:
@@ -52,15 +61,14 @@ def _conflicts_with(mine: PartnerIdentities, theirs: PartnerIdentities, other: s
     for index, x12 in enumerate(mine.x12):
         if any(_x12_clash(x12, their) for their in theirs.x12):
             found.append(IdentityConflict(("identities", "x12", index), _label_x12(x12), other))
-    their_edifact = {_edifact_key(e) for e in theirs.edifact}
     for index, edifact in enumerate(mine.edifact):
-        if _edifact_key(edifact) in their_edifact:
+        if any(_edifact_clash(edifact, their) for their in theirs.edifact):
             found.append(IdentityConflict(("identities", "edifact", index), _label_edifact(edifact), other))
     return found
 
 
 def find_identity_conflicts(
-    code: str, identities: PartnerIdentities, existing: Iterable[tuple[str, PartnerIdentities]]
+    code: str, identities: PartnerIdentities, existing: Directory
 ) -> tuple[IdentityConflict, ...]:
     """Every identity of partner ``code`` already used by another partner in ``existing``.
 
@@ -74,10 +82,47 @@ def find_identity_conflicts(
     return tuple(found)
 
 
-def ensure_unique_identities(
-    code: str, identities: PartnerIdentities, existing: Iterable[tuple[str, PartnerIdentities]]
-) -> None:
+def ensure_unique_identities(code: str, identities: PartnerIdentities, existing: Directory) -> None:
     """Raise :class:`DuplicateIdentityError` listing each conflicting field, or return quietly."""
     conflicts = find_identity_conflicts(code, identities, existing)
     if conflicts:
         raise DuplicateIdentityError(conflict.as_field_error() for conflict in conflicts)
+
+
+def find_partner_by_x12(
+    directory: Directory, isa_qualifier: str, isa_id: str, gs_id: str | None
+) -> str | None:
+    """The partner whose X12 identity matches an inbound ISA (trailing padding ignored) and GS sender.
+
+    An identity naming this GS ID wins over one without a GS ID.
+    """
+    key = (isa_qualifier.strip(), isa_id.rstrip(" "))
+    fallback = None
+    for code, identities in directory:
+        for identity in identities.x12:
+            if (identity.isa_qualifier, identity.isa_id) != key:
+                continue
+            if identity.gs_id is not None and identity.gs_id == gs_id:
+                return code
+            if identity.gs_id is None:
+                fallback = fallback or code
+    return fallback
+
+
+def find_partner_by_edifact(directory: Directory, unb_id: str, unb_qualifier: str | None) -> str | None:
+    """The partner whose EDIFACT identity matches an inbound UNB sender; an exact qualifier wins."""
+    fallback = None
+    for code, identities in directory:
+        for identity in identities.edifact:
+            if identity.unb_id != unb_id:
+                continue
+            if identity.unb_qualifier is not None and identity.unb_qualifier == unb_qualifier:
+                return code
+            if identity.unb_qualifier is None:
+                fallback = fallback or code
+    return fallback
+
+
+def find_partner_by_as2(directory: Directory, as2_from: str) -> str | None:
+    """The partner whose AS2 ID is exactly ``as2_from`` (already unquoted)."""
+    return next((code for code, identities in directory if identities.as2_id == as2_from), None)

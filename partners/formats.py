@@ -11,7 +11,7 @@ import re
 from enum import StrEnum
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from partners._located import Issue, raise_issues
 from partners.delimiters import EdifactDelimiters, X12Delimiters
@@ -70,7 +70,9 @@ class DocumentFormat(BaseModel):
     document_type: str
     syntax: Syntax
     version: str = Field(description="X12 GS08 version (004010, 005010...) or EDIFACT directory (D96A...)")
-    ack_policy: AckPolicy = Field(description="Defaults to 997 (X12 < 5010), 999 (5010+) or CONTRL")
+    ack_policy: AckPolicy = Field(
+        None, validate_default=True, description="Defaults to 997 (X12 < 5010), 999 (5010+) or CONTRL"
+    )
     duplicate_window_days: int = Field(DEFAULT_DUPLICATE_WINDOW_DAYS, ge=0, le=MAX_DUPLICATE_WINDOW_DAYS)
     test_mode: bool = Field(False, description="Test interchanges: ISA15 'T', UNB 0035 '1'")
     x12_delimiters: X12Delimiters | None = Field(
@@ -79,16 +81,15 @@ class DocumentFormat(BaseModel):
     edifact_delimiters: EdifactDelimiters | None = Field(None, description="Outbound UNA service characters")
     character_set: str | None = Field(None, description="Outbound EDIFACT syntax identifier, UNOA to UNOY")
 
-    @model_validator(mode="before")
+    @field_validator("ack_policy", mode="before")
     @classmethod
-    def _default_ack_policy(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("ack_policy") is None:
-            try:
-                policy = default_ack_policy(Syntax(str(data.get("syntax"))), str(data.get("version", "")))
-            except ValueError:
-                return data
-            return {**data, "ack_policy": policy}
-        return data
+    def _default_ack_policy(cls, value: Any, info: ValidationInfo) -> Any:
+        syntax, version = info.data.get("syntax"), info.data.get("version")
+        if value is not None:
+            return value
+        if isinstance(syntax, Syntax) and isinstance(version, str):
+            return default_ack_policy(syntax, version)
+        return AckPolicy.NONE  # syntax or version is invalid and reported; the model is refused anyway
 
     @model_validator(mode="after")
     def _consistent(self) -> DocumentFormat:
