@@ -1,0 +1,280 @@
+"""The 856 HL levels in both directions: which segments each level reads (PRF, MAN, LIN, SN1, PID, lot and
+serial REFs) and how the canonical shipment tree is built from, and written back to, HL loops."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from translators.canonical import (
+    Lot,
+    Mark,
+    Pack,
+    Quantity,
+    ShipItem,
+    ShipNotice,
+    ShipOrder,
+    Tare,
+)
+from translators.x12 import codes
+from translators.x12.maps.area import Area, write_common, write_tail
+from translators.x12.maps.code_tables import PURPOSE
+from translators.x12.maps.context import Reader, el
+from translators.x12.maps.segments import Segment, date8, num, read_item_ids, time_text, write_item_ids
+
+if TYPE_CHECKING:
+    from translators.x12.maps.asn_856 import HlNode
+
+LEVEL_RANK = {"S": 0, "O": 1, "T": 2, "P": 3, "I": 4}
+BSN_PURPOSE, BSN_ID, BSN_DATE, BSN_TIME, BSN_STRUCTURE = 1, 2, 3, 4, 5
+PRF_PO, PRF_RELEASE, PRF_DATE = 1, 2, 4
+MAN_QUALIFIER, MAN_VALUE = 1, 2
+MAN_SSCC, MAN_TRACKING = "GM", "CP"
+LIN_LINE, LIN_FIRST_ID = 1, 2
+SN1_ID, SN1_QUANTITY, SN1_UNIT, SN1_ORDERED, SN1_ORDERED_UNIT, SN1_STATUS = 1, 2, 3, 5, 6, 8
+PID_TYPE, PID_DESCRIPTION = 1, 5
+REF_LOT, REF_SERIAL = "LT", "SE"
+LEVEL_SEGMENTS = {
+    "O": frozenset({"PRF"}),
+    "T": frozenset({"MAN"}),
+    "P": frozenset({"MAN"}),
+    "I": frozenset({"LIN", "SN1", "PID"}),
+}
+ITEM_REFS = frozenset({REF_LOT, REF_SERIAL})
+
+
+def read_level_segment(
+    r: Reader, level: str, area: Area, specific: dict[str, list[Segment]], segment: Segment
+) -> None:
+    tag = segment[0]
+    if level == "?":
+        area.extensions.append(r.extension(segment))
+    elif tag in LEVEL_SEGMENTS.get(level, ()) and not (tag == "PID" and el(segment, PID_TYPE) != "F"):
+        specific.setdefault(tag, []).append(segment)
+    elif level == "I" and tag == "REF" and el(segment, 1) in ITEM_REFS:
+        specific.setdefault(el(segment, 1), []).append(segment)
+    else:
+        area.feed(r, segment)
+
+
+def _children(node: HlNode, level: str) -> list[HlNode]:
+    return [child for child in node.children if child.level == level]
+
+
+def _marks(node: HlNode) -> tuple[str | None, str | None, tuple[Mark, ...]]:
+    sscc = tracking = None
+    marks = []
+    for segment in node.specific.get("MAN", ()):
+        qualifier, value = el(segment, MAN_QUALIFIER), el(segment, MAN_VALUE)
+        if qualifier == MAN_SSCC and sscc is None:
+            sscc = value
+        elif qualifier == MAN_TRACKING and tracking is None:
+            tracking = value
+        else:
+            marks.append(Mark(qualifier=qualifier, value=value))
+    return sscc, tracking, tuple(marks)
+
+
+def build_item(r: Reader, node: HlNode) -> ShipItem:
+    lin = (node.specific.get("LIN") or [["LIN"]])[0]
+    sn1s = node.specific.get("SN1")
+    sn1 = sn1s[0] if sn1s else None
+    r.position = node.position
+    if sn1 is None:
+        r.error(node.segment, 3, codes.ELEMENT_CONDITIONAL_MISSING, "item level without SN1 shipped quantity")
+        sn1 = ["SN1", "", "0"]
+    ordered = r.decimal(sn1, SN1_ORDERED)
+    area = node.area
+    return ShipItem(
+        line_number=r.text(lin, LIN_LINE) or r.text(sn1, SN1_ID),
+        items=read_item_ids(lin, LIN_FIRST_ID),
+        shipped_quantity=Quantity(value=r.decimal(sn1, SN1_QUANTITY) or 0, unit=r.text(sn1, SN1_UNIT)),
+        ordered_quantity=Quantity(value=ordered, unit=r.text(sn1, SN1_ORDERED_UNIT))
+        if ordered is not None
+        else None,
+        status_code=r.text(sn1, SN1_STATUS),
+        descriptions=tuple(el(s, PID_DESCRIPTION) for s in node.specific.get("PID", ())),
+        lots=tuple(Lot(number=el(s, 2)) for s in node.specific.get(REF_LOT, ())),
+        serial_numbers=tuple(el(s, 2) for s in node.specific.get(REF_SERIAL, ())),
+        dates=tuple(area.dates),
+        references=tuple(area.references),
+        notes=tuple(area.notes),
+        extensions=tuple(area.extensions),
+    )
+
+
+def build_pack(r: Reader, node: HlNode) -> Pack:
+    sscc, tracking, marks = _marks(node)
+    return Pack(
+        sscc=sscc,
+        tracking_number=tracking,
+        marks=marks,
+        measures=tuple(node.area.measures),
+        references=tuple(node.area.references),
+        dates=tuple(node.area.dates),
+        items=tuple(build_item(r, n) for n in _children(node, "I")),
+        extensions=tuple(node.area.extensions),
+    )
+
+
+def build_tare(r: Reader, node: HlNode) -> Tare:
+    sscc, _, marks = _marks(node)
+    return Tare(
+        sscc=sscc,
+        marks=marks,
+        measures=tuple(node.area.measures),
+        references=tuple(node.area.references),
+        packs=tuple(build_pack(r, n) for n in _children(node, "P")),
+        items=tuple(build_item(r, n) for n in _children(node, "I")),
+        extensions=tuple(node.area.extensions),
+    )
+
+
+def build_order(r: Reader, node: HlNode) -> ShipOrder:
+    prf = (node.specific.get("PRF") or [["PRF"]])[0]
+    area = node.area
+    r.position = node.position
+    return ShipOrder(
+        po_number=r.text(prf, PRF_PO),
+        release_number=r.text(prf, PRF_RELEASE),
+        po_date=r.date(prf, PRF_DATE),
+        references=tuple(area.references),
+        dates=tuple(area.dates),
+        parties=area.parties(),
+        measures=tuple(area.measures),
+        carriers=tuple(area.carriers),
+        tares=tuple(build_tare(r, n) for n in _children(node, "T")),
+        packs=tuple(build_pack(r, n) for n in _children(node, "P")),
+        items=tuple(build_item(r, n) for n in _children(node, "I")),
+        extensions=tuple(area.extensions),
+    )
+
+
+def build_notice(r: Reader, bsn: Segment, top: HlNode, line_count: int | None) -> ShipNotice | None:
+    shipments = _children(top, "S")
+    shipment = shipments[0] if shipments else top
+    area = shipment.area
+    extensions = list(top.area.extensions) + (list(area.extensions) if shipment is not top else [])
+    purpose, purpose_code = PURPOSE.read(el(bsn, BSN_PURPOSE))
+    orders = tuple(build_order(r, n) for n in _children(shipment, "O"))
+    date = r.date(bsn, BSN_DATE)
+    if date is None:
+        return None
+    return ShipNotice(
+        purpose=purpose,
+        purpose_code=purpose_code,
+        shipment_id=el(bsn, BSN_ID),
+        notice_date=date,
+        notice_time=r.time(bsn, BSN_TIME),
+        structure_code=r.text(bsn, BSN_STRUCTURE),
+        measures=tuple(area.measures),
+        carriers=tuple(area.carriers),
+        equipment=tuple(area.equipment),
+        fob=tuple(area.fob),
+        references=tuple(area.references),
+        dates=tuple(area.dates),
+        parties=area.parties(),
+        contacts=tuple(area.contacts),
+        notes=tuple(area.notes),
+        orders=orders,
+        line_count=line_count,
+        extensions=tuple(extensions),
+    )
+
+
+class HlWriter:
+    """Numbers HL loops depth first while writing the tree back."""
+
+    def __init__(self) -> None:
+        self.segments: list[Segment] = []
+        self.count = 0
+
+    def hl(self, parent: int | None, level: str, has_children: bool) -> int:
+        self.count += 1
+        parent_text = str(parent) if parent else ""
+        self.segments.append(["HL", str(self.count), parent_text, level, "1" if has_children else "0"])
+        return self.count
+
+    def item(self, parent: int, item: ShipItem) -> None:
+        self.hl(parent, "I", False)
+        ordered = item.ordered_quantity
+        self.segments += [
+            ["LIN", item.line_number or "", *write_item_ids(item.items)],
+            [
+                "SN1", "", num(item.shipped_quantity.value), item.shipped_quantity.unit or "", "",
+                num(ordered.value) if ordered else "", (ordered.unit or "") if ordered else "", "",
+                item.status_code or "",
+            ],
+            *(["PID", "F", "", "", "", text] for text in item.descriptions),
+            *(["REF", REF_LOT, lot.number] for lot in item.lots),
+            *(["REF", REF_SERIAL, serial] for serial in item.serial_numbers),
+        ]  # fmt: skip
+        self.segments += write_common(references=item.references, dates=item.dates)
+        self.segments += write_tail((), item.notes, item.extensions)
+
+    def marks(self, sscc: str | None, tracking: str | None, marks: tuple[Mark, ...]) -> None:
+        self.segments += [["MAN", MAN_SSCC, sscc]] if sscc else []
+        self.segments += [["MAN", MAN_TRACKING, tracking]] if tracking else []
+        self.segments += [["MAN", m.qualifier, m.value] for m in marks]
+
+    def pack(self, parent: int, pack: Pack) -> None:
+        me = self.hl(parent, "P", bool(pack.items))
+        self.segments += write_common(measures=pack.measures, references=pack.references, dates=pack.dates)
+        self.marks(pack.sscc, pack.tracking_number, pack.marks)
+        self.segments += write_tail((), (), pack.extensions)
+        for item in pack.items:
+            self.item(me, item)
+
+    def tare(self, parent: int, tare: Tare) -> None:
+        me = self.hl(parent, "T", bool(tare.packs or tare.items))
+        self.segments += write_common(measures=tare.measures, references=tare.references)
+        self.marks(tare.sscc, None, tare.marks)
+        self.segments += write_tail((), (), tare.extensions)
+        for pack in tare.packs:
+            self.pack(me, pack)
+        for item in tare.items:
+            self.item(me, item)
+
+    def order(self, parent: int, order: ShipOrder) -> None:
+        me = self.hl(parent, "O", bool(order.tares or order.packs or order.items))
+        self.segments.append(
+            ["PRF", order.po_number or "", order.release_number or "", "", date8(order.po_date)]
+        )
+        self.segments += write_common(
+            measures=order.measures, carriers=order.carriers, references=order.references, dates=order.dates
+        )
+        self.segments += write_tail(order.parties, (), order.extensions)
+        for tare in order.tares:
+            self.tare(me, tare)
+        for pack in order.packs:
+            self.pack(me, pack)
+        for item in order.items:
+            self.item(me, item)
+
+
+def write_856(notice: ShipNotice) -> list[Segment]:
+    purpose = PURPOSE.code(notice.purpose, notice.purpose_code) or ""
+    bsn = [
+        "BSN",
+        purpose,
+        notice.shipment_id,
+        date8(notice.notice_date),
+        time_text(notice.notice_time) or "0000",
+    ]
+    writer = HlWriter()
+    writer.segments.append([*bsn, notice.structure_code or ""])
+    top = writer.hl(None, "S", bool(notice.orders))
+    writer.segments += write_common(
+        measures=notice.measures,
+        carriers=notice.carriers,
+        equipment=notice.equipment,
+        references=notice.references,
+        contacts=notice.contacts,
+        fob=notice.fob,
+        dates=notice.dates,
+    )
+    writer.segments += write_tail(notice.parties, notice.notes, notice.extensions)
+    for order in notice.orders:
+        writer.order(top, order)
+    if notice.line_count is not None:
+        writer.segments.append(["CTT", str(notice.line_count)])
+    return writer.segments

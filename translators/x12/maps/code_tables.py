@@ -1,0 +1,237 @@
+"""X12 code values <-> canonical enums (data). The first code listed for a member is the one rendered;
+the others are synonyms read as that member, their code kept in ``qualifier`` so it renders back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from translators.canonical import (
+    AckLevelStatus,
+    AckStatus,
+    DateKind,
+    ItemIdKind,
+    LineStatus,
+    OrderType,
+    PartyIdScheme,
+    PartyRole,
+    Purpose,
+    ReferenceKind,
+)
+
+E = TypeVar("E", bound=StrEnum)
+
+
+@dataclass(frozen=True)
+class CodeMap(Generic[E]):
+    """Codes of one X12 element for one canonical enum, with ``other`` for codes the enum lacks."""
+
+    by_code: dict[str, E]
+    by_member: dict[E, str]
+    other: E
+
+    @classmethod
+    def build(cls, pairs: tuple[tuple[str, E], ...], other: E) -> CodeMap[E]:
+        by_member: dict[E, str] = {}
+        for code, member in pairs:
+            by_member.setdefault(member, code)
+        return cls(dict(pairs), by_member, other)
+
+    def read(self, code: str) -> tuple[E, str | None]:
+        """The member for ``code`` and the code to keep as qualifier (None when it is the usual one)."""
+        member = self.by_code.get(code)
+        if member is None:
+            return self.other, code
+        return member, (None if self.by_member[member] == code else code)
+
+    def code(self, member: E, qualifier: str | None) -> str | None:
+        """The code to render: the qualifier if given, else the usual code of the member (None if none)."""
+        return qualifier or self.by_member.get(member)
+
+
+PURPOSE = CodeMap.build(
+    (
+        ("00", Purpose.ORIGINAL),
+        ("01", Purpose.CANCELLATION),
+        ("05", Purpose.REPLACE),
+        ("04", Purpose.CHANGE),
+        ("07", Purpose.DUPLICATE),
+        ("06", Purpose.CONFIRMATION),
+    ),
+    Purpose.OTHER,
+)
+
+ORDER_TYPE = CodeMap.build(
+    (
+        ("SA", OrderType.STANDALONE),
+        ("BK", OrderType.BLANKET),
+        ("RL", OrderType.RELEASE),
+        ("DS", OrderType.DROP_SHIP),
+        ("RO", OrderType.RUSH),
+        ("CN", OrderType.CONSIGNED),
+        ("NS", OrderType.NEW_STORE),
+        ("RE", OrderType.REPLENISHMENT),
+        ("KN", OrderType.CONTRACT),
+        ("SP", OrderType.SAMPLE),
+    ),
+    OrderType.OTHER,
+)
+
+PARTY_ROLE = CodeMap.build(
+    (
+        ("BY", PartyRole.BUYER),
+        ("SE", PartyRole.SELLER),
+        ("ST", PartyRole.SHIP_TO),
+        ("SF", PartyRole.SHIP_FROM),
+        ("BT", PartyRole.BILL_TO),
+        ("RI", PartyRole.REMIT_TO),
+        ("OB", PartyRole.ORDERED_BY),
+        ("SU", PartyRole.SUPPLIER),
+        ("MF", PartyRole.MANUFACTURER),
+        ("CA", PartyRole.CARRIER),
+        ("CN", PartyRole.CONSIGNEE),
+        ("Z7", PartyRole.MARK_FOR),
+        ("AG", PartyRole.BUYING_PARTY_AGENT),
+        ("VN", PartyRole.SELLER),
+        ("BS", PartyRole.BILL_TO),
+        ("PR", PartyRole.BUYER),
+    ),
+    PartyRole.OTHER,
+)
+
+PARTY_ID = CodeMap.build(
+    (
+        ("1", PartyIdScheme.DUNS),
+        ("9", PartyIdScheme.DUNS_PLUS_4),
+        ("UL", PartyIdScheme.GLN),
+        ("92", PartyIdScheme.ASSIGNED_BY_BUYER),
+        ("91", PartyIdScheme.ASSIGNED_BY_SELLER),
+        ("ZZ", PartyIdScheme.MUTUALLY_DEFINED),
+    ),
+    PartyIdScheme.OTHER,
+)
+
+ITEM_ID = CodeMap.build(
+    (
+        ("BP", ItemIdKind.BUYER_PART),
+        ("VP", ItemIdKind.VENDOR_PART),
+        ("MG", ItemIdKind.MANUFACTURER_PART),
+        ("UP", ItemIdKind.UPC),
+        ("UK", ItemIdKind.GTIN),
+        ("EN", ItemIdKind.EAN),
+        ("SK", ItemIdKind.SKU),
+        ("ST", ItemIdKind.STYLE),
+        ("CL", ItemIdKind.COLOR),
+        ("SZ", ItemIdKind.SIZE),
+        ("DR", ItemIdKind.DRAWING),
+        ("EC", ItemIdKind.REVISION),
+        ("SN", ItemIdKind.SERIAL),
+        ("LT", ItemIdKind.LOT),
+        ("VN", ItemIdKind.VENDOR_PART),
+        ("VA", ItemIdKind.VENDOR_PART),
+        ("VC", ItemIdKind.VENDOR_PART),
+        ("IN", ItemIdKind.BUYER_PART),
+        ("CB", ItemIdKind.BUYER_PART),
+        ("UI", ItemIdKind.UPC),
+        ("UA", ItemIdKind.UPC),
+        ("IT", ItemIdKind.STYLE),
+        ("PI", ItemIdKind.BUYER_PART),
+    ),
+    ItemIdKind.OTHER,
+)
+
+DATE_KIND = CodeMap.build(
+    (
+        ("004", DateKind.DOCUMENT),
+        ("002", DateKind.REQUESTED_DELIVERY),
+        ("010", DateKind.REQUESTED_SHIP),
+        ("067", DateKind.PROMISED_DELIVERY),
+        ("068", DateKind.PROMISED_SHIP),
+        ("017", DateKind.ESTIMATED_DELIVERY),
+        ("011", DateKind.SHIPPED),
+        ("035", DateKind.DELIVERED),
+        ("064", DateKind.DELIVER_NOT_BEFORE),
+        ("063", DateKind.DELIVER_NOT_AFTER),
+        ("037", DateKind.SHIP_NOT_BEFORE),
+        ("038", DateKind.SHIP_NOT_AFTER),
+        ("001", DateKind.CANCEL_AFTER),
+        ("007", DateKind.EFFECTIVE),
+        ("036", DateKind.EXPIRY),
+        ("094", DateKind.PRODUCTION),
+        ("069", DateKind.PROMISED_DELIVERY),
+        ("074", DateKind.REQUESTED_DELIVERY),
+        ("106", DateKind.REQUESTED_DELIVERY),
+    ),
+    DateKind.OTHER,
+)
+
+REFERENCE_KIND = CodeMap.build(
+    (
+        ("DP", ReferenceKind.DEPARTMENT),
+        ("VR", ReferenceKind.VENDOR_NUMBER),
+        ("CT", ReferenceKind.CONTRACT),
+        ("PD", ReferenceKind.PROMOTION),
+        ("CO", ReferenceKind.CUSTOMER_ORDER),
+        ("VN", ReferenceKind.SALES_ORDER),
+        ("PO", ReferenceKind.PURCHASE_ORDER),
+        ("IV", ReferenceKind.INVOICE),
+        ("BM", ReferenceKind.BILL_OF_LADING),
+        ("CN", ReferenceKind.CARRIER_PRO),
+        ("2I", ReferenceKind.TRACKING),
+        ("PK", ReferenceKind.PACKING_LIST),
+        ("Q1", ReferenceKind.QUOTE),
+        ("JB", ReferenceKind.PROJECT),
+        ("IA", ReferenceKind.INTERNAL_VENDOR),
+    ),
+    ReferenceKind.OTHER,
+)
+
+ACK_STATUS = CodeMap.build(
+    (
+        ("AD", AckStatus.ACCEPTED),
+        ("AC", AckStatus.ACCEPTED_WITH_CHANGES),
+        ("AE", AckStatus.ACCEPTED_WITH_EXCEPTIONS),
+        ("AK", AckStatus.ACCEPTED_NO_DETAIL),
+        ("RD", AckStatus.REJECTED),
+        ("RJ", AckStatus.REJECTED_NO_DETAIL),
+        ("AT", AckStatus.ACCEPTED),
+    ),
+    AckStatus.OTHER,
+)
+
+LINE_STATUS = CodeMap.build(
+    (
+        ("IA", LineStatus.ACCEPTED),
+        ("IC", LineStatus.ACCEPTED_WITH_CHANGES),
+        ("IQ", LineStatus.QUANTITY_CHANGED),
+        ("IP", LineStatus.PRICE_CHANGED),
+        ("DR", LineStatus.DATE_CHANGED),
+        ("IS", LineStatus.SUBSTITUTED),
+        ("IB", LineStatus.BACKORDERED),
+        ("BP", LineStatus.PARTIALLY_BACKORDERED),
+        ("IH", LineStatus.ON_HOLD),
+        ("IR", LineStatus.REJECTED),
+        ("ID", LineStatus.DELETED),
+        ("AC", LineStatus.SHIPPED),
+        ("IW", LineStatus.ON_HOLD),
+        ("R1", LineStatus.REJECTED),
+        ("R2", LineStatus.REJECTED),
+        ("R3", LineStatus.REJECTED),
+        ("R4", LineStatus.REJECTED),
+    ),
+    LineStatus.OTHER,
+)
+
+ACK_LEVEL = CodeMap.build(
+    (
+        ("A", AckLevelStatus.ACCEPTED),
+        ("E", AckLevelStatus.ACCEPTED_WITH_ERRORS),
+        ("P", AckLevelStatus.PARTIALLY_ACCEPTED),
+        ("R", AckLevelStatus.REJECTED),
+        ("M", AckLevelStatus.REJECTED),
+        ("W", AckLevelStatus.REJECTED),
+        ("X", AckLevelStatus.REJECTED),
+    ),
+    AckLevelStatus.OTHER,
+)

@@ -1,0 +1,289 @@
+"""X12 850 Purchase Order <-> canonical PurchaseOrder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from translators.canonical import (
+    Money,
+    OrderLine,
+    OrderTotals,
+    Packaging,
+    Price,
+    PurchaseOrder,
+    Quantity,
+    Reference,
+    ReferenceKind,
+    Schedule,
+)
+from translators.errors import RenderError
+from translators.x12 import codes
+from translators.x12.maps.area import Area, write_common, write_tail
+from translators.x12.maps.code_tables import ORDER_TYPE, PURPOSE
+from translators.x12.maps.context import Reader, el
+from translators.x12.maps.segments import (
+    Segment,
+    date8,
+    num,
+    read_dtm,
+    read_item_ids,
+    write_dtm,
+    write_item_ids,
+)
+
+BEG_PURPOSE, BEG_TYPE, BEG_PO_NUMBER, BEG_RELEASE, BEG_DATE, BEG_CONTRACT = 1, 2, 3, 4, 5, 6
+CUR_CURRENCY = 2
+PO1_LINE, PO1_QUANTITY, PO1_UNIT, PO1_PRICE, PO1_BASIS, PO1_FIRST_ID = 1, 2, 3, 4, 5, 6
+PID_TYPE, PID_DESCRIPTION = 1, 5
+PID_FREE_FORM = "F"
+PO4_PACK, PO4_SIZE, PO4_UNIT, PO4_PACKAGING, PO4_WEIGHT, PO4_WEIGHT_UNIT = 1, 2, 3, 4, 6, 7
+SCH_QUANTITY, SCH_UNIT, SCH_FIRST_DATE, SCH_SECOND_DATE = 1, 2, 5, 8
+CTT_LINES, CTT_HASH = 1, 2
+AMT_QUALIFIER, AMT_AMOUNT = 1, 2
+TOTAL_AMOUNT_CODES = ("TT", "1", "GV")
+
+
+@dataclass(slots=True)
+class LineDraft:
+    """A PO1 loop being read (also used by the 855 map)."""
+
+    segment: Segment
+    area: Area = field(default_factory=Area)
+    descriptions: list[str] = field(default_factory=list)
+    packaging: list[Packaging] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
+
+    def feed(self, r: Reader, segment: Segment) -> None:
+        tag = segment[0]
+        if tag == "PID" and el(segment, PID_TYPE) == PID_FREE_FORM and el(segment, PID_DESCRIPTION):
+            self.descriptions.append(el(segment, PID_DESCRIPTION))
+        elif tag == "PO4":
+            self.packaging.append(read_po4(r, segment))
+        elif tag == "SCH":
+            self.schedules.append(read_sch(r, segment))
+        else:
+            self.area.feed(r, segment)
+
+    def quantity(self, r: Reader) -> Quantity | None:
+        value = r.decimal(self.segment, PO1_QUANTITY)
+        return Quantity(value=value, unit=r.text(self.segment, PO1_UNIT)) if value is not None else None
+
+    def price(self, r: Reader, currency: str | None) -> Price | None:
+        amount = r.decimal(self.segment, PO1_PRICE)
+        if amount is None:
+            return None
+        return Price(amount=Money(amount=amount, currency=currency), basis=r.text(self.segment, PO1_BASIS))
+
+
+def read_po4(r: Reader, segment: Segment) -> Packaging:
+    weight = r.decimal(segment, PO4_WEIGHT)
+    return Packaging(
+        pack=r.integer(segment, PO4_PACK),
+        inner_size=r.decimal(segment, PO4_SIZE),
+        inner_unit=r.text(segment, PO4_UNIT),
+        packaging_code=r.text(segment, PO4_PACKAGING),
+        weight=Quantity(value=weight, unit=r.text(segment, PO4_WEIGHT_UNIT)) if weight is not None else None,
+    )
+
+
+def write_po4(p: Packaging) -> Segment:
+    weight = p.weight
+    return [
+        "PO4", num(p.pack), num(p.inner_size), p.inner_unit or "", p.packaging_code or "", "",
+        num(weight.value) if weight else "", (weight.unit or "") if weight else "",
+    ]  # fmt: skip
+
+
+def read_sch(r: Reader, segment: Segment) -> Schedule:
+    dates = []
+    for start in (SCH_FIRST_DATE, SCH_SECOND_DATE):
+        date = read_dtm(r, ["SCH", *segment[start : start + 3]])
+        if date is not None:
+            dates.append(date)
+    value = r.decimal(segment, SCH_QUANTITY)
+    quantity = Quantity(value=value if value is not None else Decimal(0), unit=r.text(segment, SCH_UNIT))
+    return Schedule(quantity=quantity, dates=tuple(dates))
+
+
+def write_sch(s: Schedule) -> Segment:
+    if len(s.dates) > 2:
+        raise RenderError("X12 SCH carries at most two dates")
+    segment = ["SCH", num(s.quantity.value), s.quantity.unit or "", "", ""]
+    for date in s.dates:
+        segment += write_dtm(date)[1:]
+    return segment
+
+
+class PurchaseOrderReader:
+    """Reads the body of one 850 in a single pass."""
+
+    def __init__(self, r: Reader) -> None:
+        self.r = r
+        self.header = Area()
+        self.lines: list[OrderLine] = []
+        self.beg: Segment | None = None
+        self.currency: str | None = None
+        self.line_count: int | None = None
+        self.hash_total: Decimal | None = None
+        self.amount: Decimal | None = None
+        self.summary = False
+
+    def read(self, segments: Iterable[Segment]) -> PurchaseOrder | None:
+        r, line = self.r, None
+        for segment in segments:
+            r.position += 1
+            tag = segment[0]
+            if tag == "PO1":
+                if line is not None:
+                    self.lines.append(self.build_line(line))
+                line = LineDraft(segment)
+            elif tag == "CTT" or (tag == "AMT" and self.summary):
+                if line is not None:
+                    self.lines.append(self.build_line(line))
+                    line = None
+                self.read_summary(segment)
+            elif line is not None:
+                line.feed(r, segment)
+            else:
+                self.read_header(segment)
+        if line is not None:
+            self.lines.append(self.build_line(line))
+        return self.build()
+
+    def read_header(self, segment: Segment) -> None:
+        tag = segment[0]
+        if tag == "BEG":
+            self.beg = segment
+        elif tag == "CUR":
+            self.currency = el(segment, CUR_CURRENCY) or None
+        else:
+            self.header.feed(self.r, segment)
+
+    def read_summary(self, segment: Segment) -> None:
+        self.summary = True
+        if segment[0] == "CTT":
+            self.line_count = self.r.integer(segment, CTT_LINES)
+            self.hash_total = self.r.decimal(segment, CTT_HASH)
+        elif el(segment, AMT_QUALIFIER) in TOTAL_AMOUNT_CODES and self.amount is None:
+            self.amount = self.r.decimal(segment, AMT_AMOUNT)
+        else:
+            self.header.extensions.append(self.r.extension(segment))
+
+    def build_line(self, draft: LineDraft) -> OrderLine:
+        r, area = self.r, draft.area
+        quantity = draft.quantity(r)
+        if quantity is None:
+            r.error(
+                draft.segment, PO1_QUANTITY, codes.ELEMENT_CONDITIONAL_MISSING, "PO102 quantity is required"
+            )
+            quantity = Quantity(value=Decimal(0))
+        return OrderLine(
+            line_number=r.text(draft.segment, PO1_LINE),
+            quantity=quantity,
+            unit_price=draft.price(r, self.currency),
+            items=read_item_ids(draft.segment, PO1_FIRST_ID),
+            descriptions=tuple(draft.descriptions),
+            packaging=tuple(draft.packaging),
+            schedules=tuple(draft.schedules),
+            dates=tuple(area.dates),
+            references=tuple(area.references),
+            parties=area.parties(),
+            notes=tuple(area.notes),
+            allowances_charges=tuple(area.allowances_charges),
+            extensions=tuple(area.extensions),
+        )
+
+    def build(self) -> PurchaseOrder | None:
+        beg, r, h = self.beg, self.r, self.header
+        if beg is None:
+            return None
+        purpose, purpose_code = PURPOSE.read(el(beg, BEG_PURPOSE))
+        order_type, type_code = ORDER_TYPE.read(el(beg, BEG_TYPE))
+        order_date = r.date(beg, BEG_DATE)
+        references = tuple(h.references)
+        if el(beg, BEG_CONTRACT):
+            references = (Reference(kind=ReferenceKind.CONTRACT, value=el(beg, BEG_CONTRACT)), *references)
+        if order_date is None:
+            return None
+        return PurchaseOrder(
+            purpose=purpose,
+            purpose_code=purpose_code,
+            order_type=order_type,
+            order_type_code=type_code,
+            po_number=r.required(beg, BEG_PO_NUMBER),
+            release_number=r.text(beg, BEG_RELEASE),
+            order_date=order_date,
+            currency=self.currency,
+            parties=h.parties(),
+            contacts=tuple(h.contacts),
+            references=references,
+            dates=tuple(h.dates),
+            terms=tuple(h.terms),
+            fob=tuple(h.fob),
+            carriers=tuple(h.carriers),
+            notes=tuple(h.notes),
+            allowances_charges=tuple(h.allowances_charges),
+            lines=tuple(self.lines),
+            totals=self.totals(),
+            extensions=tuple(h.extensions),
+        )
+
+    def totals(self) -> OrderTotals | None:
+        if self.line_count is None and self.amount is None:
+            return None
+        amount = Money(amount=self.amount, currency=self.currency) if self.amount is not None else None
+        return OrderTotals(line_count=self.line_count, quantity_total=self.hash_total, amount=amount)
+
+
+def read_850(r: Reader, segments: Iterable[Segment]) -> PurchaseOrder | None:
+    return PurchaseOrderReader(r).read(segments)
+
+
+def write_850(po: PurchaseOrder) -> list[Segment]:
+    purpose = PURPOSE.code(po.purpose, po.purpose_code) or ""
+    order_type = ORDER_TYPE.code(po.order_type, po.order_type_code) or ""
+    segments = [["BEG", purpose, order_type, po.po_number, po.release_number or "", date8(po.order_date)]]
+    if po.currency:
+        segments.append(["CUR", "BY", po.currency])
+    segments += write_common(
+        references=po.references,
+        contacts=po.contacts,
+        terms=po.terms,
+        fob=po.fob,
+        allowances_charges=po.allowances_charges,
+        dates=po.dates,
+    )
+    segments += write_common(carriers=po.carriers)
+    segments += write_tail(po.parties, po.notes, po.extensions)
+    for line in po.lines:
+        segments += write_line(line)
+    return segments + write_totals(po.totals)
+
+
+def write_line(line: OrderLine) -> list[Segment]:
+    price = line.unit_price
+    po1 = [
+        "PO1", line.line_number or "", num(line.quantity.value), line.quantity.unit or "",
+        num(price.amount.amount) if price else "", (price.basis or "") if price else "",
+        *write_item_ids(line.items),
+    ]  # fmt: skip
+    segments = [po1, *(["PID", "F", "", "", "", text] for text in line.descriptions)]
+    segments += [write_po4(p) for p in line.packaging]
+    segments += write_common(
+        references=line.references, allowances_charges=line.allowances_charges, dates=line.dates
+    )
+    segments += [write_sch(s) for s in line.schedules]
+    return segments + write_tail(line.parties, line.notes, line.extensions)
+
+
+def write_totals(totals: OrderTotals | None) -> list[Segment]:
+    if totals is None:
+        return []
+    segments = []
+    if totals.line_count is not None:
+        segments.append(["CTT", str(totals.line_count), num(totals.quantity_total)])
+    if totals.amount is not None:
+        segments.append(["AMT", "TT", num(totals.amount.amount)])
+    return segments

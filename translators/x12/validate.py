@@ -1,0 +1,132 @@
+"""Validation of one X12 transaction set against the structure tables, in the same single pass the map
+reads it: ``SetValidator.wrap`` yields the segments unchanged and records located errors (AK3/IK3 segment
+codes, AK4/IK4 element codes) as it goes; ``finish`` adds the mandatory-segment checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import replace
+
+from translators.errors import ElementError, SegmentError, TranslatorError
+from translators.x12 import codes
+from translators.x12.envelope import SetHeader
+from translators.x12.tables import SEGMENT_RULES, SET_RULES, ElementRule, SetRules
+
+MAX_ERRORS_PER_SET = 1000
+NUMERIC_CHARS = frozenset("0123456789")
+DECIMAL_CHARS = frozenset("0123456789.")
+
+
+def _check_numeric(value: str, kind: str) -> str | None:
+    digits = value[1:] if value[:1] == "-" else value
+    allowed = NUMERIC_CHARS if kind != "R" else DECIMAL_CHARS
+    if not digits or not set(digits) <= allowed or digits.count(".") > 1:
+        return codes.ELEMENT_INVALID_CHARACTER
+    return None
+
+
+def _check_date(value: str) -> str | None:
+    if not value.isdigit() or len(value) not in (6, 8):
+        return codes.ELEMENT_INVALID_DATE
+    try:
+        if len(value) == 8:
+            dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
+        else:
+            dt.date(2000 + int(value[:2]), int(value[2:4]), int(value[4:]))
+    except ValueError:
+        return codes.ELEMENT_INVALID_DATE
+    return None
+
+
+def _check_time(value: str) -> str | None:
+    if not value.isdigit() or len(value) < 4 or int(value[:2]) > 23 or int(value[2:4]) > 59:
+        return codes.ELEMENT_INVALID_TIME
+    if len(value) >= 6 and int(value[4:6]) > 59:
+        return codes.ELEMENT_INVALID_TIME
+    return None
+
+
+def _check_length(length: int, rule: ElementRule) -> str | None:
+    if length < rule.min_length:
+        return codes.ELEMENT_TOO_SHORT
+    return codes.ELEMENT_TOO_LONG if length > rule.max_length else None
+
+
+def check_element(value: str, rule: ElementRule) -> str | None:
+    """The AK4/IK4 code of what is wrong with ``value``, or None."""
+    if not value:
+        return codes.ELEMENT_MANDATORY_MISSING if rule.required else None
+    kind = rule.type
+    if kind == "DT":
+        return _check_date(value)
+    if kind == "TM":
+        return _check_time(value)
+    if kind in ("N0", "N2", "R"):
+        return _check_numeric(value, kind) or _check_length(
+            len(value) - value.count("-") - value.count("."), rule
+        )
+    return _check_length(len(value), rule)
+
+
+class SetValidator:
+    """Checks one set; errors accumulate in ``errors`` (capped so a hostile file cannot exhaust memory)."""
+
+    def __init__(self, header: SetHeader) -> None:
+        self.header = header
+        self.rules: SetRules | None = SET_RULES.get(header.set_id)
+        self.errors: list[TranslatorError] = []
+        self.seen: dict[str, int] = {}
+        self.position = 1
+
+    def wrap(self, segments: Iterator[list[str]]) -> Iterator[list[str]]:
+        seen, rules_for = self.seen, SEGMENT_RULES.get
+        for segment in segments:
+            self.position += 1
+            tag = segment[0]
+            seen[tag] = seen.get(tag, 0) + 1
+            rules = rules_for(tag)
+            if rules is not None:
+                self._check_elements(segment, rules)
+            elif not (2 <= len(tag) <= 3 and tag.isalnum() and tag.isupper()):
+                self._segment_error(tag, codes.SEGMENT_UNRECOGNIZED, f"unrecognized segment id {tag[:8]!r}")
+            if self.position == 2 and self.rules and tag != self.rules.first:
+                self._segment_error(
+                    tag, codes.SEGMENT_OUT_OF_SEQUENCE, f"set must start with {self.rules.first}"
+                )
+            yield segment
+
+    def _check_elements(self, segment: list[str], rules: tuple[ElementRule, ...]) -> None:
+        count = len(segment)
+        for rule in rules:
+            value = segment[rule.index] if rule.index < count else ""
+            if value or rule.required:
+                code = check_element(value, rule)
+                if code is not None:
+                    self._element_error(segment[0], rule.index, code, value)
+
+    def _element_error(self, tag: str, index: int, code: str, value: str) -> None:
+        if len(self.errors) < MAX_ERRORS_PER_SET:
+            location = replace(self.header.location(self.position, tag), element_index=index)
+            self.errors.append(ElementError(f"{tag}{index:02d} {value[:40]!r} is invalid", location, code))
+
+    def _segment_error(self, tag: str, code: str, message: str) -> None:
+        if len(self.errors) < MAX_ERRORS_PER_SET:
+            self.errors.append(SegmentError(message, self.header.location(self.position, tag[:3]), code))
+
+    def finish(self) -> list[TranslatorError]:
+        """Mandatory and once-only segment checks after the whole set was read."""
+        if self.rules is None:
+            return self.errors
+        for tag in sorted(self.rules.mandatory - set(self.seen)):
+            location = self.header.location(None, tag)
+            self.errors.append(
+                SegmentError(f"mandatory segment {tag} missing", location, codes.SEGMENT_MANDATORY_MISSING)
+            )
+        for tag in sorted(self.rules.once):
+            if self.seen.get(tag, 0) > 1:
+                location = self.header.location(None, tag)
+                self.errors.append(
+                    SegmentError(f"{tag} may occur once", location, codes.SEGMENT_OVER_MAX_USE)
+                )
+        return self.errors
