@@ -4,7 +4,8 @@
   ``update_profile``; parts in ``identifiers``, ``formats``, ``delimiters``, ``transports``,
   ``as2_settings``, ``ssh_keys``, ``references`` and ``network`` (URL/host rules).
 - ``conflicts``: identities already used by another partner.
-- ``certificates``: parse uploads, describe and check certificates; ``keys``: generate key pairs,
+- ``certificates``: parse uploads, describe and check certificates; ``chains``: order and report on
+  whole uploads; ``signatures``: issuer signature checks; ``keys``: generate key pairs,
   self-signed certificates and CSRs; ``rollover``: which certificate to use when, expiry warnings.
 - ``sealing``: secrets encrypted at rest under a master key the caller supplies.
 - ``errors``: the package's error hierarchy.

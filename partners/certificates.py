@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, TypeVar
@@ -19,14 +18,15 @@ from typing import Final, TypeVar
 from asn1crypto import cms
 from asn1crypto import pkcs12 as asn1_pkcs12
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from partners.errors import CertificateError, CertificateReason
+from partners.signatures import is_signed_by
 
 ExtensionT = TypeVar("ExtensionT", bound=x509.ExtensionType)
 
@@ -342,66 +342,3 @@ def ensure_usable(cert: x509.Certificate, now: dt.datetime, *, allow_not_yet_val
         )
         if blocking:
             raise CertificateError(problem.reason, problem.message)
-
-
-def _verify_signature(cert: x509.Certificate, key: CertificatePublicKeyTypes) -> None:
-    data, signature = cert.tbs_certificate_bytes, cert.signature
-    params = cert.signature_algorithm_parameters
-    if isinstance(key, rsa.RSAPublicKey) and isinstance(params, padding.PKCS1v15 | padding.PSS):
-        digest = cert.signature_hash_algorithm
-        if digest is None:
-            raise UnsupportedAlgorithm("RSA signature without a hash")
-        key.verify(signature, data, params, digest)
-    elif isinstance(key, ec.EllipticCurvePublicKey) and isinstance(params, ec.ECDSA):
-        key.verify(signature, data, params)
-    elif isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
-        key.verify(signature, data)
-    else:
-        raise UnsupportedAlgorithm("signature algorithm does not fit the issuer key")
-
-
-def is_signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    """Whether ``issuer`` is named as the issuer of ``cert`` and its key verifies ``cert``'s signature.
-
-    Unlike ``verify_directly_issued_by`` this also checks legacy SHA-1 and MD5 signatures, which are
-    common on partners' self-signed AS2 certificates; their weakness is reported separately.
-    """
-    if cert.issuer != issuer.subject:
-        return False
-    try:
-        _verify_signature(cert, issuer.public_key())
-    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
-        return False
-    return True
-
-
-def chain_problems(certs: tuple[x509.Certificate, ...]) -> tuple[CertificateProblem, ...]:
-    """Check that each certificate (leaf first) is signed by the next one in the list."""
-    problems = []
-    for index, (child, parent) in enumerate(itertools.pairwise(certs)):
-        if not is_signed_by(child, parent):
-            message = f"certificate {index} is not issued by certificate {index + 1} of the chain"
-            problems.append(CertificateProblem(CertificateReason.BAD_SIGNATURE, Severity.ERROR, message))
-    return tuple(problems)
-
-
-def _issuer_path(start: x509.Certificate, pool: list[x509.Certificate]) -> list[x509.Certificate]:
-    path = [start]
-    while True:
-        issuer = next((c for c in pool if c not in path and is_signed_by(path[-1], c)), None)
-        if issuer is None:
-            return path
-        path.append(issuer)
-
-
-def order_chain(certs: tuple[x509.Certificate, ...]) -> tuple[x509.Certificate, ...]:
-    """The certificates of an upload ordered leaf first, each followed by its issuer when present.
-
-    Uploads (P7B, ``.ca`` bundles) often list the root first. The leaf is the certificate that issued
-    none of the others and has the longest issuer path; the rest keep their order at the end.
-    """
-    pool = list(dict.fromkeys(certs))
-    issuers = [c for c in pool if any(o is not c and is_signed_by(o, c) for o in pool)]
-    paths = [_issuer_path(c, pool) for c in pool if c not in issuers]
-    path = max(paths, key=len, default=[])
-    return tuple(path) + tuple(c for c in pool if c not in path)

@@ -14,11 +14,10 @@ from cryptography.hazmat.primitives import hashes
 from partners.certificates import (
     Severity,
     certificate_problems,
-    chain_problems,
     describe,
     load_certificates,
-    order_chain,
 )
+from partners.chains import chain_problems, order_chain
 from partners.errors import CertificateReason
 from partners.keys import certificate_matches_key, load_key_bundle, load_private_key
 from tests.partners.certs import openssl

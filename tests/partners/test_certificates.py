@@ -18,15 +18,14 @@ from partners.certificates import (
     KeyType,
     Severity,
     certificate_problems,
-    chain_problems,
     describe,
     ensure_usable,
-    is_signed_by,
     load_certificates,
-    order_chain,
     parse_certificates,
 )
+from partners.chains import chain_problems, order_chain
 from partners.errors import CertificateError, CertificateReason
+from partners.signatures import is_signed_by
 from tests.partners.certs import DER, NOW, ec_key, make_cert, name, openssl, pem, rsa_key
 
 needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl CLI not installed")
