@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from gateway.auth.endpoints import router as auth_router
 from gateway.config import Settings, get_settings
 from gateway.db import get_database
-from gateway.errors import GatewayError
+from gateway.errors_http import install_error_handlers
 from gateway.metrics import HttpMetrics, OutboxCollector
 from gateway.observability import (
     CORRELATION_HEADER,
@@ -20,10 +20,11 @@ from gateway.observability import (
     reset_correlation_id,
     set_correlation_id,
 )
+from gateway.onboarding.endpoints import router as partners_router
 from gateway.readiness import check_broker
 from gateway.system.endpoints import router as system_router
 
-ROUTERS = [auth_router, system_router]
+ROUTERS = [auth_router, system_router, partners_router]
 
 MAX_CORRELATION_ID_CHARS = 64
 
@@ -67,12 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
 
-    @app.exception_handler(GatewayError)
-    async def gateway_error(_request: Request, exc: GatewayError) -> JSONResponse:
-        body = {"error": exc.code, "detail": exc.message}
-        if exc.location:
-            body["location"] = exc.location
-        return JSONResponse(body, status_code=exc.http_status)
+    install_error_handlers(app)
 
     @app.get("/health", tags=["probes"])
     def health() -> dict[str, str]:

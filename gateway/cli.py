@@ -17,6 +17,7 @@ from gateway.config import AREAS, get_settings
 from gateway.db import get_database, upgrade
 from gateway.models import JobStatus, OutboxJob, Role
 from gateway.observability import configure_logging
+from gateway.onboarding.cli import partners_app
 
 app = typer.Typer(help="EDI partner gateway.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -29,6 +30,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(system_app, name="system")
 app.add_typer(archive_app, name="archive")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(partners_app, name="partners")
 
 PING_POLL_SECONDS = 0.1
 

@@ -4,6 +4,7 @@ from gateway.models.archive import ArchiveHead, ArchiveRecord
 from gateway.models.auth import ApiToken, AuditEvent, Role
 from gateway.models.base import Base
 from gateway.models.outbox import JobStatus, OutboxJob
+from gateway.models.partner import Partner, PartnerIdentityKey
 from gateway.models.system import SystemPing
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "Base",
     "JobStatus",
     "OutboxJob",
+    "Partner",
+    "PartnerIdentityKey",
     "Role",
     "SystemPing",
 ]

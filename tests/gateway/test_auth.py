@@ -27,6 +27,7 @@ MATRIX: list[tuple[str, str, set[Role]]] = [
     ("GET", "/v1/audit-events", {Role.AUDITOR}),
     ("GET", "/v1/admin/jobs", {Role.OPERATOR}),
     ("GET", "/v1/archive/verify", {Role.AUDITOR}),
+    ("GET", "/v1/admin/partners", {Role.ONBOARDING, Role.OPERATOR, Role.AUDITOR}),
 ]
 
 

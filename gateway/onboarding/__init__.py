@@ -1,0 +1,1 @@
+"""Partner onboarding: storage, validation against the partner domain, and the admin API."""
