@@ -7,6 +7,7 @@
 - ``certificates``: parse uploads, describe and check certificates; ``chains``: order and report on
   whole uploads; ``signatures``: issuer signature checks; ``keys``: generate key pairs,
   self-signed certificates and CSRs; ``rollover``: which certificate to use when, expiry warnings.
+- ``readiness``: what a partner still needs before messages can flow (onboarding check).
 - ``sealing``: secrets encrypted at rest under a master key the caller supplies.
 - ``errors``: the package's error hierarchy.
 """
