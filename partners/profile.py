@@ -11,9 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from partners._located import Issue, raise_issues
@@ -78,6 +86,18 @@ def _repeats(field: str, items: tuple[BaseModel, ...]) -> list[Issue]:
     return issues
 
 
+def check_display_name(value: str) -> str:
+    """A name shown to people: not blank, no control characters."""
+    if not value.strip() or not value.isprintable():
+        raise PydanticCustomError("name_format", "name must not be blank or contain control characters")
+    return value
+
+
+DisplayName = Annotated[
+    str, Field(min_length=1, max_length=NAME_MAX_LENGTH), AfterValidator(check_display_name)
+]
+
+
 class ContactRole(StrEnum):
     BUSINESS = "business"
     TECHNICAL = "technical"
@@ -89,7 +109,7 @@ class Contact(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
+    name: DisplayName
     role: ContactRole = ContactRole.BUSINESS
     email: str | None = None
     phone: str | None = None
@@ -117,7 +137,7 @@ class PartnerProfile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     code: str = Field(description="Stable short key: 2..64 of a-z 0-9 _ -, starting with a letter or digit")
-    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
+    name: DisplayName
     enabled: bool = True
     identities: PartnerIdentities = PartnerIdentities()
     formats: tuple[DocumentFormat, ...] = Field((), max_length=MAX_FORMATS)

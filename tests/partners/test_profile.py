@@ -250,6 +250,13 @@ INVALID_CASES = [
         "identity_repeated",
     ),
     ("bad partner code", with_path(BASE, ("code",), "ACME Inc"), ("code",), "partner_code_format"),
+    ("blank name", with_path(BASE, ("name",), "   "), ("name",), "name_format"),
+    (
+        "control character in contact",
+        with_path(BASE, ("contacts", 0, "name"), "Jo\x1bBuyer"),
+        ("contacts", 0, "name"),
+        "name_format",
+    ),
     (
         "bad contact email",
         with_path(BASE, ("contacts", 0, "email"), "jo@"),
