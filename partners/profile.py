@@ -32,7 +32,7 @@ from partners.transports import Transports
 
 PARTNER_CODE: Final = re.compile(r"[a-z0-9][a-z0-9_-]{1,63}")
 EMAIL: Final = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
-PHONE: Final = re.compile(r"\+?[0-9][0-9 ().\-/]{2,31}")
+PHONE: Final = re.compile(r"\+?[0-9(][0-9 ().\-/]{2,31}")
 NAME_MAX_LENGTH: Final = 200
 EMAIL_MAX_LENGTH: Final = 254
 MAX_CONTACTS: Final = 20
