@@ -6,6 +6,7 @@ Large contents are framed by hand (one join) so a 10 MB payload is not copied by
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,13 @@ TAG_SEQUENCE = 0x30
 TAG_OCTET_STRING = 0x04
 TAG_CONTEXT_0_CONSTRUCTED = 0xA0
 TAG_CONTEXT_0_PRIMITIVE = 0x80
+TAG_INTEGER = 0x02
+CERT_ID_CACHE = 512
+TAG_OBJECT_IDENTIFIER = 0x06
+MIN_CONTENT_INFO = 16
+_CONTENT_TYPES = {
+    bytes(core.ObjectIdentifier(dotted).dump()[2:]): name for dotted, name in cms.ContentType._map.items()
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,25 +53,38 @@ class KeyPair:
 
 @dataclass(frozen=True, slots=True)
 class CertId:
-    """How CMS names a certificate: issuer+serial and (when present) its SubjectKeyIdentifier."""
+    """How CMS names a certificate: issuer+serial (also as DER) and its SubjectKeyIdentifier, if any."""
 
     issuer: asn1_x509.Name
     serial: int
     key_identifier: bytes | None
+    issuer_and_serial_der: bytes
+    certificate_der: bytes
 
     @classmethod
     def of(cls, certificate: x509.Certificate) -> CertId:
-        parsed = asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
-        return cls(parsed.issuer, parsed.serial_number, parsed.key_identifier)
+        return _cert_id(certificate)
 
     def matches(self, identifier: Any) -> bool:
         """True if a CMS SignerIdentifier/RecipientIdentifier names this certificate."""
         if identifier.name == "issuer_and_serial_number":
             chosen = identifier.chosen
+            if chosen.dump() == self.issuer_and_serial_der:
+                return True
             return bool(chosen["serial_number"].native == self.serial and chosen["issuer"] == self.issuer)
         if identifier.name == "subject_key_identifier":
             return self.key_identifier is not None and identifier.chosen.native == self.key_identifier
         return False
+
+
+@functools.lru_cache(maxsize=CERT_ID_CACHE)
+def _cert_id(certificate: x509.Certificate) -> CertId:
+    der = certificate.public_bytes(Encoding.DER)
+    parsed = asn1_x509.Certificate.load(der)
+    issuer_serial = cms.IssuerAndSerialNumber(
+        {"issuer": parsed.issuer, "serial_number": parsed.serial_number}
+    ).dump()
+    return CertId(parsed.issuer, parsed.serial_number, parsed.key_identifier, issuer_serial, der)
 
 
 def der_length(size: int) -> bytes:
@@ -102,11 +123,14 @@ def load_content_info(der: bytes, expected: Sequence[str]) -> tuple[str, Any]:
 
 
 def cms_content_type(der: bytes) -> str | None:
-    """The ContentInfo content type of ``der`` without parsing the content, or None if not CMS."""
-    try:
-        return str(cms.ContentInfo.load(der)["content_type"].native)
-    except (ValueError, TypeError, KeyError):
+    """The ContentInfo content type of ``der`` read from its first bytes, or None if it is not CMS."""
+    if len(der) < MIN_CONTENT_INFO or der[0] != TAG_SEQUENCE:
         return None
+    start = 2 + (der[1] & 0x7F if der[1] & 0x80 else 0)
+    if der[start] != TAG_OBJECT_IDENTIFIER:
+        return None
+    oid = der[start + 2 : start + 2 + der[start + 1]]
+    return _CONTENT_TYPES.get(oid)
 
 
 def compress(data: bytes, level: int = 6) -> bytes:
@@ -161,3 +185,12 @@ def inflate(compressed: bytes, max_bytes: int) -> bytes:
         if len(out) > max_bytes:
             raise DecompressedSizeExceededError(f"decompressed content exceeds {max_bytes} bytes")
     return bytes(out)
+
+
+def der_integer(value: int) -> bytes:
+    return bytes(core.Integer(value).dump())
+
+
+@functools.lru_cache(maxsize=64)
+def oid_der(dotted: str) -> bytes:
+    return bytes(core.ObjectIdentifier(dotted).dump())

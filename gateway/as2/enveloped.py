@@ -7,8 +7,10 @@ names one of our certificates every key is tried.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from asn1crypto import algos, cms, core
@@ -19,7 +21,18 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, CipherAlgorithm, algorithms, modes
 
-from gateway.as2.cms import DATA_OID, CertId, KeyPair, content_info, der_header, der_wrap
+from gateway.as2 import der
+from gateway.as2.cms import (
+    DATA_OID,
+    TAG_OCTET_STRING,
+    CertId,
+    KeyPair,
+    content_info,
+    der_header,
+    der_integer,
+    der_wrap,
+    oid_der,
+)
 from gateway.as2.errors import DecryptionFailedError, UnsupportedAlgorithmError
 
 ContentCipher = Literal[
@@ -38,6 +51,11 @@ TAG_SET = 0x31
 EMPTY_SEQUENCE = b"\x30\x00"
 KEY_BYTES = {"tripledes_3key": 24, "aes128_cbc": 16, "aes192_cbc": 24, "aes256_cbc": 32,
              "aes128_gcm": 16, "aes192_gcm": 24, "aes256_gcm": 32}  # fmt: skip
+_CBC_BY_OID = {
+    bytes(core.ObjectIdentifier(algos.EncryptionAlgorithmId.unmap(name)).dump()[2:]): name
+    for name in ("tripledes_3key", "aes128_cbc", "aes192_cbc", "aes256_cbc")
+}
+_RSA_ENCRYPTION = bytes(core.ObjectIdentifier("1.2.840.113549.1.1.1").dump()[2:])
 _OAEP_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
     "sha384": hashes.SHA384, "sha512": hashes.SHA512,
@@ -93,33 +111,43 @@ def _oid(cipher: str) -> str:
 
 
 def _encrypted_content_info(algorithm_der: bytes, ciphertext: bytes) -> bytes:
-    data_oid = core.ObjectIdentifier(DATA_OID).dump()
+    data_oid = oid_der(DATA_OID)
     encrypted = der_header(TAG_CONTEXT_0_PRIMITIVE, len(ciphertext))
     return der_wrap(TAG_SEQUENCE, data_oid, algorithm_der, encrypted, ciphertext)
 
 
 def _recipient_info(cert: x509.Certificate, key: bytes, transport: KeyTransport, use_ski: bool) -> bytes:
+    """A KeyTransRecipientInfo, framed by hand; the RecipientInfo CHOICE for ktri is untagged."""
     public = cert.public_key()
     if not isinstance(public, rsa.RSAPublicKey):
         raise ValueError("recipient certificate must carry an RSA key")
     cert_id = CertId.of(cert)
     if use_ski and cert_id.key_identifier:
-        rid = cms.RecipientIdentifier({"subject_key_identifier": cert_id.key_identifier})
+        version, rid = 2, der_wrap(TAG_CONTEXT_0_PRIMITIVE, cert_id.key_identifier)
     else:
-        rid = cms.RecipientIdentifier(
-            {"issuer_and_serial_number": {"issuer": cert_id.issuer, "serial_number": cert_id.serial}}
-        )
+        version, rid = 0, cert_id.issuer_and_serial_der
     if transport == "rsaes_pkcs1v15":
-        encrypted, alg = public.encrypt(key, padding.PKCS1v15()), {"algorithm": "rsaes_pkcs1v15"}
+        encrypted = public.encrypt(key, padding.PKCS1v15())
     else:
         name = transport.rsplit("_", 1)[1]
         encrypted = public.encrypt(key, _oaep(name, name))
-        alg = {"algorithm": "rsaes_oaep", "parameters": _oaep_params(name)}
-    ktri = cms.KeyTransRecipientInfo(
-        {"version": "v2" if rid.name == "subject_key_identifier" else "v0", "rid": rid,
-         "key_encryption_algorithm": alg, "encrypted_key": encrypted}
-    )  # fmt: skip
-    return bytes(cms.RecipientInfo({"ktri": ktri}).dump())
+    return der_wrap(
+        TAG_SEQUENCE,
+        der_integer(version),
+        rid,
+        _key_transport_der(transport),
+        der_wrap(TAG_OCTET_STRING, encrypted),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _key_transport_der(transport: KeyTransport) -> bytes:
+    if transport == "rsaes_pkcs1v15":
+        return bytes(cms.KeyEncryptionAlgorithm({"algorithm": "rsaes_pkcs1v15"}).dump())
+    name = transport.rsplit("_", 1)[1]
+    return bytes(
+        cms.KeyEncryptionAlgorithm({"algorithm": "rsaes_oaep", "parameters": _oaep_params(name)}).dump()
+    )
 
 
 def _oaep_params(name: str) -> algos.RSAESOAEPParams:
@@ -163,6 +191,9 @@ def decrypt(der: bytes, keys: Sequence[KeyPair], kind: str) -> bytes:
     """The plaintext of an EnvelopedData/AuthEnvelopedData ``der`` whose ContentInfo says ``kind``."""
     if not keys:
         raise DecryptionFailedError("no private key configured to decrypt with")
+    fast = _fast_envelope(der) if kind == "enveloped_data" else None
+    if fast is not None:
+        return _decrypt_fast(fast, keys)
     try:
         envelope = cms.ContentInfo.load(der)["content"]
         info = envelope["auth_encrypted_content_info" if kind == "authenticated_enveloped_data" else
@@ -181,7 +212,7 @@ def decrypt(der: bytes, keys: Sequence[KeyPair], kind: str) -> bytes:
             return _decrypt_content(algorithm, content_key, ciphertext, envelope, kind)
         except (DecryptionFailedError, ValueError, InvalidTag) as exc:
             failure = exc if isinstance(exc, DecryptionFailedError) else DecryptionFailedError(str(exc))
-    raise failure
+    raise failure or DecryptionFailedError("the envelope has no RSA recipient")
 
 
 def _attempts(recipients: list[Any], keys: Sequence[KeyPair]) -> list[tuple[Any, KeyPair]]:
@@ -230,3 +261,67 @@ def _decrypt_gcm(key: bytes, nonce: bytes, ciphertext: bytes, envelope: Any) -> 
     if not isinstance(attrs, core.Void):
         decryptor.authenticate_additional_data(bytes([TAG_SET]) + attrs.dump()[1:])
     return bytes(decryptor.update(ciphertext) + decryptor.finalize())
+
+
+@dataclass(frozen=True, slots=True)
+class _FastEnvelope:
+    """The fields of a plain DER EnvelopedData (RSA v1.5 recipients, CBC content) read without asn1crypto."""
+
+    recipients: list[tuple[bytes | None, bytes | None, bytes]]
+    cipher: str
+    iv: bytes
+    ciphertext: bytes
+
+
+def _fast_envelope(data: bytes) -> _FastEnvelope | None:
+    """The common case read with the DER reader; None sends the caller to the general asn1crypto path."""
+    try:
+        oid, envelope = der.content_info(data)
+        fields = der.children(data, der.expect(envelope, der.TAG_SEQUENCE))
+        if oid != oid_der(ENVELOPED_DATA_OID)[2:] or fields[1][0] != der.TAG_SET:
+            return None
+        info = der.children(data, der.expect(fields[2], der.TAG_SEQUENCE))
+        algorithm = der.children(data, der.expect(info[1], der.TAG_SEQUENCE))
+        cipher = _CBC_BY_OID.get(der.value(data, algorithm[0]))
+        if cipher is None or len(info) < 3 or info[2][0] != der.TAG_CONTEXT_0_PRIMITIVE:
+            return None
+        recipients = [_fast_recipient(data, node) for node in der.children(data, fields[1])]
+        if any(r is None for r in recipients):
+            return None
+        iv = der.value(data, der.expect(algorithm[1], der.TAG_OCTET_STRING))
+        return _FastEnvelope([r for r in recipients if r], cipher, iv, der.value(data, info[2]))
+    except (ValueError, IndexError):
+        return None
+
+
+def _fast_recipient(data: bytes, node: der.Node) -> tuple[bytes | None, bytes | None, bytes] | None:
+    if node[0] != der.TAG_SEQUENCE:
+        return None
+    _, rid, algorithm, encrypted_key = der.children(data, node)[:4]
+    if der.value(data, der.children(data, algorithm)[0]) != _RSA_ENCRYPTION:
+        return None
+    issuer_serial = der.encoded(data, rid) if rid[0] == der.TAG_SEQUENCE else None
+    key_id = der.value(data, rid) if rid[0] == der.TAG_CONTEXT_0_PRIMITIVE else None
+    return issuer_serial, key_id, der.value(data, encrypted_key)
+
+
+def _decrypt_fast(envelope: _FastEnvelope, keys: Sequence[KeyPair]) -> bytes:
+    ids = [(CertId.of(key.certificate), key) for key in keys]
+    named = [
+        (encrypted, key)
+        for issuer_serial, key_id, encrypted in envelope.recipients
+        for cert_id, key in ids
+        if issuer_serial == cert_id.issuer_and_serial_der or (key_id and key_id == cert_id.key_identifier)
+    ]
+    attempts = named or [(r[2], key) for r in envelope.recipients for key in keys]
+    failure: DecryptionFailedError | None = None
+    for encrypted, key in attempts:
+        try:
+            content_key = key.private_key.decrypt(encrypted, padding.PKCS1v15())
+            if len(content_key) != KEY_BYTES[envelope.cipher]:
+                raise DecryptionFailedError("content-encryption key has the wrong length")
+            decryptor = _cbc(envelope.cipher, content_key, envelope.iv, encrypt=False)
+            return _unpad(decryptor.update(envelope.ciphertext) + decryptor.finalize(), len(envelope.iv))
+        except (DecryptionFailedError, ValueError) as exc:
+            failure = exc if isinstance(exc, DecryptionFailedError) else DecryptionFailedError(str(exc))
+    raise failure or DecryptionFailedError("the envelope has no RSA recipient")

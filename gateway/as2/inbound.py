@@ -52,6 +52,7 @@ _SMIME_TYPES = {
     "auth-enveloped-data": "authenticated_enveloped_data",
     "compressed-data": "compressed_data",
 }
+_KNOWN_KINDS = ("enveloped_data", "authenticated_enveloped_data", "compressed_data")
 _ENTITY_HEADERS = ("content-type", "content-transfer-encoding", "content-disposition", "content-id")
 
 
@@ -211,13 +212,14 @@ def _walk(entity: Entity, walk: _Walk, depth: int) -> list[Payload]:
 def _open_cms(entity: Entity, walk: _Walk, depth: int) -> list[Payload]:
     der = _cms_bytes(entity)
     smime_type = (entity.content_type.param("smime-type") or "").lower()
-    kind = _SMIME_TYPES.get(smime_type) or cms.cms_content_type(der)
+    found = cms.cms_content_type(der)
+    kind = found if found in _KNOWN_KINDS else _SMIME_TYPES.get(smime_type) or found
     if kind in ("enveloped_data", "authenticated_enveloped_data"):
         if walk.layers:
             raise UnexpectedProcessingError("encryption must be the outermost layer")
         walk.layers.append(ENVELOPED)
         walk.cipher_kind = kind
-        plain = enveloped.decrypt(der, walk.keys, cms.cms_content_type(der) or kind)
+        plain = enveloped.decrypt(der, walk.keys, kind)
         walk.mic_content = plain
         return _walk(_inner_entity(plain, walk.limits), walk, depth + 1)
     if kind == "compressed_data":

@@ -7,6 +7,7 @@ the first supported entry of ``signed-receipt-micalg``.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ class DispositionOptions:
         )
 
 
+@functools.lru_cache(maxsize=256)
 def parse_options(value: str | None) -> DispositionOptions:
     """Parse leniently: any case, ``,sha1`` without a space, missing importance, stray quotes."""
     if not value:

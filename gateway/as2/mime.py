@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -22,6 +23,7 @@ DEFAULT_MAX_DECOMPRESSED_BYTES = 512 * 1024 * 1024
 DEFAULT_MAX_HEADER_BYTES = 64 * 1024
 DEFAULT_MAX_MIME_PARTS = 256
 DEFAULT_MAX_MIME_DEPTH = 6
+PARSE_CACHE = 1024
 
 _HEADER_NAME = re.compile(rb"[!-9;-~]+")
 _TOKEN = re.compile(r"[!#$%&'*+\-.0-9A-Z^_`a-z|~]+")
@@ -44,10 +46,13 @@ class Limits:
 class Headers:
     """Ordered header fields with case-insensitive lookup; names and values kept as received."""
 
-    __slots__ = ("_fields",)
+    __slots__ = ("_fields", "_index")
 
     def __init__(self, fields: Iterable[tuple[str, str]] = ()) -> None:
         self._fields = list(fields)
+        self._index: dict[str, str] = {}
+        for key, value in self._fields:
+            self._index.setdefault(key.lower(), value)
 
     @classmethod
     def of(cls, source: Mapping[str, str] | Iterable[tuple[str, str]] | Headers) -> Headers:
@@ -57,11 +62,7 @@ class Headers:
         return cls((str(name), str(value)) for name, value in items)
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        wanted = name.lower()
-        for key, value in self._fields:
-            if key.lower() == wanted:
-                return value
-        return default
+        return self._index.get(name.lower(), default)
 
     def items(self) -> list[tuple[str, str]]:
         return list(self._fields)
@@ -105,6 +106,7 @@ class Entity:
         return (self.headers.get("content-transfer-encoding") or "binary").strip().lower()
 
 
+@functools.lru_cache(maxsize=PARSE_CACHE)
 def parse_params(value: str) -> ContentType:
     """Parse ``main; a=b; c="d"`` leniently (TABs, stray spaces, missing closing quote, RFC 2231 ``*``)."""
     main, _, rest = value.partition(";")
@@ -297,9 +299,14 @@ def signed_content_variants(entity: Entity) -> Iterator[bytes]:
 
 def header_line(name: str, value: str) -> bytes:
     """One unfolded header line; CR/LF in a value is refused (header injection)."""
-    if "\r" in value or "\n" in value or not _HEADER_NAME.fullmatch(name.encode("ascii", "replace")):
+    if "\r" in value or "\n" in value or not _valid_header_name(name):
         raise HeaderValueError(f"header {name!r} cannot carry {value!r} on one line")
     return f"{name}: {value}".encode() + CRLF
+
+
+@functools.lru_cache(maxsize=PARSE_CACHE)
+def _valid_header_name(name: str) -> bool:
+    return _HEADER_NAME.fullmatch(name.encode("ascii", "replace")) is not None
 
 
 def render_headers(fields: Iterable[tuple[str, str]]) -> bytes:

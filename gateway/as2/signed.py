@@ -7,33 +7,53 @@ integrity (content digest) and authentication (signature, signer) failures separ
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from asn1crypto import algos, cms, core
+from asn1crypto import algos, cms
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.serialization import Encoding
 
-from gateway.as2.cms import CertId, KeyPair
+from gateway.as2.cms import (
+    DATA_OID,
+    TAG_CONTEXT_0_CONSTRUCTED,
+    TAG_OCTET_STRING,
+    TAG_SEQUENCE,
+    CertId,
+    KeyPair,
+    content_info,
+    der_integer,
+    der_wrap,
+    oid_der,
+)
 from gateway.as2.errors import (
     AuthenticationFailedError,
     IntegrityCheckFailedError,
 )
+from gateway.as2.signer_info import PKCS1V15, PSS, SignerView, signer_views
 
 SIGNED_DATA_OID = "1.2.840.113549.1.7.2"
 TAG_SET = 0x31
+TAG_UTC_TIME = 0x17
+TAG_GENERALIZED_TIME = 0x18
+UTC_TIME_FIRST_YEAR = 1950
+UTC_TIME_LAST_YEAR = 2049
 PSS_TRAILER_FIELD = 1
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "md5": hashes.MD5, "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
     "sha384": hashes.SHA384, "sha512": hashes.SHA512,
 }  # fmt: skip
 SIGNING_DIGESTS = ("sha1", "sha224", "sha256", "sha384", "sha512")
+CONTENT_TYPE_OID = "1.2.840.113549.1.9.3"
+MESSAGE_DIGEST_OID = "1.2.840.113549.1.9.4"
+SIGNING_TIME_OID = "1.2.840.113549.1.9.5"
+_PKCS1V15_DER = bytes(algos.SignedDigestAlgorithm({"algorithm": "rsassa_pkcs1v15"}).dump())
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,44 +84,59 @@ def sign(
     signed_attributes: bool = True,
     extra_certificates: Sequence[x509.Certificate] = (),
 ) -> bytes:
-    """A detached SignedData (DER) over ``content``."""
+    """A detached SignedData (DER) over ``content``, framed by hand (asn1crypto only for constants)."""
     message_digest = hashlib.new(digest_algorithm, content).digest()
     attrs = _signed_attrs(message_digest, signing_time) if signed_attributes else None
-    to_sign = _attrs_for_signature(attrs.dump()) if attrs is not None else content
+    to_sign = bytes([TAG_SET]) + attrs[1:] if attrs is not None else content
     signature, sig_alg = _sign_bytes(signer.private_key, to_sign, digest_algorithm, pss)
-    cert_id = CertId.of(signer.certificate)
-    signer_info = {
-        "version": "v1",
-        "sid": cms.SignerIdentifier(
-            {"issuer_and_serial_number": {"issuer": cert_id.issuer, "serial_number": cert_id.serial}}
-        ),
-        "digest_algorithm": {"algorithm": digest_algorithm},
-        "signature_algorithm": sig_alg,
-        "signature": signature,
-    }
-    if attrs is not None:
-        signer_info["signed_attrs"] = attrs
-    certs = [signer.certificate, *extra_certificates]
-    signed_data = cms.SignedData(
-        {
-            "version": "v1",
-            "digest_algorithms": [{"algorithm": digest_algorithm}],
-            "encap_content_info": {"content_type": "data"},
-            "certificates": [cms.CertificateChoices.load(c.public_bytes(Encoding.DER)) for c in certs],
-            "signer_infos": [signer_info],
-        }
+    digest_id = _digest_algorithm_der(digest_algorithm)
+    signer_info = der_wrap(
+        TAG_SEQUENCE,
+        der_integer(1),
+        CertId.of(signer.certificate).issuer_and_serial_der,
+        digest_id,
+        attrs or b"",
+        sig_alg,
+        der_wrap(TAG_OCTET_STRING, signature),
     )
-    return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump())
+    certificates = [CertId.of(cert).certificate_der for cert in (signer.certificate, *extra_certificates)]
+    signed_data = der_wrap(
+        TAG_SEQUENCE,
+        der_integer(1),
+        der_wrap(TAG_SET, digest_id),
+        der_wrap(TAG_SEQUENCE, oid_der(DATA_OID)),
+        der_wrap(TAG_CONTEXT_0_CONSTRUCTED, *certificates),
+        der_wrap(TAG_SET, signer_info),
+    )
+    return content_info(SIGNED_DATA_OID, signed_data)
 
 
-def _signed_attrs(message_digest: bytes, signing_time: datetime | None) -> cms.CMSAttributes:
+def _signed_attrs(message_digest: bytes, signing_time: datetime | None) -> bytes:
+    """The [0] IMPLICIT signed attributes, DER-sorted as a SET OF requires."""
     attrs = [
-        {"type": "content_type", "values": ["data"]},
-        {"type": "message_digest", "values": [message_digest]},
+        _attribute_der(CONTENT_TYPE_OID, oid_der(DATA_OID)),
+        _attribute_der(MESSAGE_DIGEST_OID, der_wrap(TAG_OCTET_STRING, message_digest)),
     ]
     if signing_time is not None:
-        attrs.insert(1, {"type": "signing_time", "values": [cms.Time({"utc_time": signing_time})]})
-    return cms.CMSAttributes(attrs)
+        attrs.append(_attribute_der(SIGNING_TIME_OID, _utc_time(signing_time)))
+    return der_wrap(TAG_CONTEXT_0_CONSTRUCTED, *sorted(attrs))
+
+
+def _utc_time(moment: datetime) -> bytes:
+    """RFC 5652 signingTime: UTCTime for 1950-2049, GeneralizedTime otherwise."""
+    moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    if UTC_TIME_FIRST_YEAR <= moment.year <= UTC_TIME_LAST_YEAR:
+        return der_wrap(TAG_UTC_TIME, moment.strftime("%y%m%d%H%M%SZ").encode("ascii"))
+    return der_wrap(TAG_GENERALIZED_TIME, moment.strftime("%Y%m%d%H%M%SZ").encode("ascii"))
+
+
+def _attribute_der(oid: str, value: bytes) -> bytes:
+    return der_wrap(TAG_SEQUENCE, oid_der(oid), der_wrap(TAG_SET, value))
+
+
+@functools.lru_cache(maxsize=16)
+def _digest_algorithm_der(name: str) -> bytes:
+    return bytes(algos.DigestAlgorithm({"algorithm": name}).dump())
 
 
 def _attrs_for_signature(encoded: bytes) -> bytes:
@@ -109,9 +144,7 @@ def _attrs_for_signature(encoded: bytes) -> bytes:
     return bytes([TAG_SET]) + encoded[1:]
 
 
-def _sign_bytes(
-    key: rsa.RSAPrivateKey, data: bytes, digest_algorithm: str, pss: bool
-) -> tuple[bytes, dict[str, Any]]:
+def _sign_bytes(key: rsa.RSAPrivateKey, data: bytes, digest_algorithm: str, pss: bool) -> tuple[bytes, bytes]:
     hash_algorithm = hash_for(digest_algorithm)
     if pss:
         params = algos.RSASSAPSSParams(
@@ -125,9 +158,10 @@ def _sign_bytes(
         pad: padding.AsymmetricPadding = padding.PSS(
             padding.MGF1(hash_algorithm), salt_length=hash_algorithm.digest_size
         )
-        return key.sign(data, pad, hash_algorithm), {"algorithm": "rsassa_pss", "parameters": params}
+        algorithm = algos.SignedDigestAlgorithm({"algorithm": "rsassa_pss", "parameters": params}).dump()
+        return key.sign(data, pad, hash_algorithm), bytes(algorithm)
     signature = key.sign(data, padding.PKCS1v15(), hash_algorithm)
-    return signature, {"algorithm": "rsassa_pkcs1v15"}
+    return signature, _PKCS1V15_DER
 
 
 def embedded_certificates(signature_der: bytes) -> list[x509.Certificate]:
@@ -140,14 +174,12 @@ def embedded_certificates(signature_der: bytes) -> list[x509.Certificate]:
     return found
 
 
-def _load_signed_data(der: bytes) -> Any:
+def _load_signed_data(data: bytes) -> Any:
     try:
-        info = cms.ContentInfo.load(der)
+        info = cms.ContentInfo.load(data)
         if info["content_type"].native != "signed_data":
             raise AuthenticationFailedError("signature part is not a CMS SignedData")
-        signed = info["content"]
-        signed["signer_infos"].native  # noqa: B018 - parse now so malformed DER fails here
-        return signed
+        return info["content"]
     except (ValueError, TypeError, KeyError) as exc:
         raise AuthenticationFailedError(f"signature cannot be parsed: {exc}") from exc
 
@@ -161,15 +193,14 @@ def verify_detached(
     allow_md5: bool = False,
 ) -> VerifiedSignature:
     """Verify a detached signature over the first of ``variants`` that matches it."""
-    signed = _load_signed_data(signature_der)
-    infos = list(signed["signer_infos"])
-    if not infos:
+    views = signer_views(signature_der)
+    if not views:
         raise AuthenticationFailedError("SignedData has no signer")
     candidates = list(variants)
     failure: Exception | None = None
-    for info in infos:
+    for view in views:
         try:
-            verified = _verify_signer(info, signed, candidates, trusted, allow_md5=allow_md5)
+            verified = _verify_signer(view, candidates, trusted, allow_md5=allow_md5)
             _check_validity(verified.signer, verify_at)
             return verified
         except (AuthenticationFailedError, IntegrityCheckFailedError) as exc:
@@ -179,86 +210,65 @@ def verify_detached(
 
 
 def _verify_signer(
-    info: Any,
-    signed: Any,
-    variants: list[bytes],
-    trusted: Sequence[x509.Certificate],
-    *,
-    allow_md5: bool,
+    view: SignerView, variants: list[bytes], trusted: Sequence[x509.Certificate], *, allow_md5: bool
 ) -> VerifiedSignature:
-    digest_name = info["digest_algorithm"]["algorithm"].native
+    digest_name = view.digest_name
     if digest_name not in SIGNING_DIGESTS and not (allow_md5 and digest_name == "md5"):
         raise AuthenticationFailedError(f"unsupported or disallowed digest algorithm {digest_name!r}")
-    signers = _signer_candidates(info["sid"], signed, trusted)
-    signature = info["signature"].native
-    attrs = info["signed_attrs"]
-    if not isinstance(attrs, core.Void):
-        signer = _check_signature(signers, _attrs_for_signature(attrs.dump()), signature, info, digest_name)
-        expected = _attribute(attrs, "message_digest")
+    signers = _signer_candidates(view, trusted)
+    if view.attrs_to_sign is not None:
+        signer = _check_signature(signers, view.attrs_to_sign, view)
+        if view.message_digest is None:
+            raise IntegrityCheckFailedError("signed attributes lack the message digest")
         for variant in variants:
-            if (found := hashlib.new(digest_name, variant).digest()) == expected:
-                return _verified(signer, digest_name, variant, found, info)
+            if (found := hashlib.new(digest_name, variant).digest()) == view.message_digest:
+                return VerifiedSignature(signer, digest_name, variant, found, view.algorithm)
         raise IntegrityCheckFailedError("signed content does not match its message digest")
     for variant in variants:
         try:
-            signer = _check_signature(signers, variant, signature, info, digest_name)
+            signer = _check_signature(signers, variant, view)
         except AuthenticationFailedError:
             continue
         found = hashlib.new(digest_name, variant).digest()
-        return _verified(signer, digest_name, variant, found, info)
+        return VerifiedSignature(signer, digest_name, variant, found, view.algorithm)
     raise IntegrityCheckFailedError("signature does not verify over the signed content")
 
 
-def _verified(
-    signer: x509.Certificate, digest_name: str, variant: bytes, found: bytes, info: Any
-) -> VerifiedSignature:
-    algorithm = info["signature_algorithm"].signature_algo
-    return VerifiedSignature(signer, digest_name, variant, found, algorithm)
-
-
-def _attribute(attrs: Any, name: str) -> Any:
-    for attr in attrs:
-        if attr["type"].native == name:
-            return attr["values"][0].native
-    raise IntegrityCheckFailedError(f"signed attributes lack {name}")
-
-
-def _signer_candidates(sid: Any, signed: Any, trusted: Sequence[x509.Certificate]) -> list[x509.Certificate]:
-    """Trusted certificates named by ``sid``; else every trusted one (re-issued certs keep their key)."""
+def _signer_candidates(view: SignerView, trusted: Sequence[x509.Certificate]) -> list[x509.Certificate]:
+    """Trusted certificates the signer names; else every trusted one (re-issued certs keep their key)."""
     if not trusted:
         raise AuthenticationFailedError("no partner certificate to verify the signature with")
-    named = [cert for cert in trusted if CertId.of(cert).matches(sid)]
+    named = []
+    for cert in trusted:
+        cert_id = CertId.of(cert)
+        by_serial = view.issuer_serial is not None and view.issuer_serial == cert_id.issuer_and_serial_der
+        if by_serial or (view.key_id is not None and view.key_id == cert_id.key_identifier):
+            named.append(cert)
     return named or list(trusted)
 
 
-def _check_signature(
-    signers: list[x509.Certificate], data: bytes, signature: bytes, info: Any, digest_name: str
-) -> x509.Certificate:
+def _check_signature(signers: list[x509.Certificate], data: bytes, view: SignerView) -> x509.Certificate:
     for cert in signers:
         try:
-            _verify_with(cert, data, signature, info, digest_name)
+            _verify_with(cert, data, view)
             return cert
         except (InvalidSignature, ValueError, TypeError):
             continue
     raise AuthenticationFailedError("signature does not verify with the partner's certificate")
 
 
-def _verify_with(cert: x509.Certificate, data: bytes, signature: bytes, info: Any, digest_name: str) -> None:
+def _verify_with(cert: x509.Certificate, data: bytes, view: SignerView) -> None:
     key = cert.public_key()
-    sig_alg = info["signature_algorithm"]
-    algo = sig_alg.signature_algo
-    if isinstance(key, rsa.RSAPublicKey) and algo == "rsassa_pss":
-        params = sig_alg["parameters"]
-        pss_hash = hash_for(params["hash_algorithm"]["algorithm"].native)
-        mgf_hash = hash_for(params["mask_gen_algorithm"]["parameters"]["algorithm"].native)
-        pad = padding.PSS(padding.MGF1(mgf_hash), salt_length=params["salt_length"].native)
-        key.verify(signature, data, pad, pss_hash)
-    elif isinstance(key, rsa.RSAPublicKey) and algo == "rsassa_pkcs1v15":
-        key.verify(signature, data, padding.PKCS1v15(), hash_for(digest_name))
-    elif isinstance(key, ec.EllipticCurvePublicKey) and algo == "ecdsa":
-        key.verify(signature, data, ec.ECDSA(hash_for(digest_name)))
+    if isinstance(key, rsa.RSAPublicKey) and view.algorithm == PSS and view.pss is not None:
+        hash_name, mgf_name, salt = view.pss
+        pad = padding.PSS(padding.MGF1(hash_for(mgf_name)), salt_length=salt)
+        key.verify(view.signature, data, pad, hash_for(hash_name))
+    elif isinstance(key, rsa.RSAPublicKey) and view.algorithm == PKCS1V15:
+        key.verify(view.signature, data, padding.PKCS1v15(), hash_for(view.digest_name))
+    elif isinstance(key, ec.EllipticCurvePublicKey) and view.algorithm == "ecdsa":
+        key.verify(view.signature, data, ec.ECDSA(hash_for(view.digest_name)))
     else:
-        raise InvalidSignature(f"signature algorithm {algo} does not fit the certificate key")
+        raise InvalidSignature(f"signature algorithm {view.algorithm} does not fit the certificate key")
 
 
 def _check_validity(cert: x509.Certificate, at: datetime | None) -> None:
