@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from gateway.auth.endpoints import router as auth_router
+from gateway.certificates.endpoints import router as certificates_router
 from gateway.config import Settings, get_settings
 from gateway.db import get_database
 from gateway.errors_http import install_error_handlers
-from gateway.metrics import HttpMetrics, OutboxCollector
+from gateway.metrics import CertificateExpiryCollector, HttpMetrics, OutboxCollector
 from gateway.observability import (
     CORRELATION_HEADER,
     new_correlation_id,
@@ -24,7 +25,7 @@ from gateway.onboarding.endpoints import router as partners_router
 from gateway.readiness import check_broker
 from gateway.system.endpoints import router as system_router
 
-ROUTERS = [auth_router, system_router, partners_router]
+ROUTERS = [auth_router, system_router, partners_router, certificates_router]
 
 MAX_CORRELATION_ID_CHARS = 64
 
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     registry = CollectorRegistry()
     http = HttpMetrics(registry)
     registry.register(OutboxCollector(db))
+    registry.register(CertificateExpiryCollector(db))
 
     app = FastAPI(title="EDI partner gateway", version="0.1.0")
     app.state.settings = settings

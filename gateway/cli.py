@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
+from gateway.certificates.cli import certs_app, stations_app
 from gateway.config import AREAS, get_settings
 from gateway.db import get_database, upgrade
 from gateway.models import JobStatus, OutboxJob, Role
@@ -31,6 +32,8 @@ app.add_typer(system_app, name="system")
 app.add_typer(archive_app, name="archive")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(partners_app, name="partners")
+app.add_typer(certs_app, name="certs")
+app.add_typer(stations_app, name="stations")
 
 PING_POLL_SECONDS = 0.1
 

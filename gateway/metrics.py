@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from gateway.db import Database
 from gateway.models import JobStatus, OutboxJob
+from gateway.models.base import utcnow
+from gateway.models.certificate import Certificate
 from gateway.outbox import oldest_due_age_seconds
 
 
@@ -46,3 +48,33 @@ class HttpMetrics:
         self.latency = Histogram(
             "edigw_http_request_seconds", "HTTP request latency", ["method", "route"], registry=registry
         )
+
+
+class CertificateExpiryCollector(Collector):
+    """Seconds until each enabled certificate expires (negative once expired), by owner."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        gauge = GaugeMetricFamily(
+            "edigw_certificate_expiry_seconds",
+            "Seconds until the certificate expires",
+            labels=["owner", "owner_id", "fingerprint", "subject"],
+        )
+        now = utcnow()
+        with self.db.sessions() as session:
+            rows = session.execute(
+                select(
+                    Certificate.partner_id,
+                    Certificate.station_id,
+                    Certificate.fingerprint_sha256,
+                    Certificate.info["subject"].as_string(),
+                    Certificate.not_after,
+                ).where(Certificate.enabled.is_(True))
+            ).all()
+        for partner_id, station_id, fingerprint, subject, not_after in rows:
+            owner = ("partner", partner_id) if partner_id is not None else ("station", station_id)
+            labels = [owner[0], str(owner[1]), fingerprint[:16], subject or ""]
+            gauge.add_metric(labels, (not_after - now).total_seconds())
+        yield gauge

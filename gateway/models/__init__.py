@@ -3,6 +3,7 @@
 from gateway.models.archive import ArchiveHead, ArchiveRecord
 from gateway.models.auth import ApiToken, AuditEvent, Role
 from gateway.models.base import Base
+from gateway.models.certificate import Certificate, Station
 from gateway.models.outbox import JobStatus, OutboxJob
 from gateway.models.partner import Partner, PartnerIdentityKey
 from gateway.models.system import SystemPing
@@ -13,10 +14,12 @@ __all__ = [
     "ArchiveRecord",
     "AuditEvent",
     "Base",
+    "Certificate",
     "JobStatus",
     "OutboxJob",
     "Partner",
     "PartnerIdentityKey",
     "Role",
+    "Station",
     "SystemPing",
 ]

@@ -28,6 +28,8 @@ MATRIX: list[tuple[str, str, set[Role]]] = [
     ("GET", "/v1/admin/jobs", {Role.OPERATOR}),
     ("GET", "/v1/archive/verify", {Role.AUDITOR}),
     ("GET", "/v1/admin/partners", {Role.ONBOARDING, Role.OPERATOR, Role.AUDITOR}),
+    ("GET", "/v1/admin/certificates/expiring", {Role.ONBOARDING, Role.OPERATOR, Role.AUDITOR}),
+    ("GET", "/v1/admin/stations", {Role.ONBOARDING, Role.OPERATOR, Role.AUDITOR}),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Certificates of partners and of our stations: import, generation, rollover and expiry."""
