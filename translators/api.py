@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import BinaryIO, Protocol
 
 from translators.canonical import CanonicalDocument
-from translators.errors import EnvelopeError, Location, TranslatorError
+from translators.errors import EnvelopeError, Location
 from translators.options import InboundOptions, OutboundOptions, Readable, Syntax
 from translators.result import TranslationResult
 
@@ -75,4 +75,6 @@ class SyntaxEngine(Protocol):
 
 def _edifact() -> SyntaxEngine:
     """The EDIFACT engine: the one place that plugs ``translators.edifact`` into this API."""
-    raise TranslatorError("EDIFACT support not installed yet")
+    from translators.edifact.engine import ENGINE
+
+    return ENGINE

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import BinaryIO
+from typing import Protocol
 
 from translators.edifact.charsets import SyntaxCharset, charset_for, decode
 from translators.edifact.errors import (
@@ -41,7 +41,15 @@ BOM = b"\xef\xbb\xbf"
 NEWLINES = "\r\n"
 MAX_FINDINGS = 20
 PLACEHOLDERS = ("\ue000", "\ue001", "\ue002", "\ue003", "\ue004")
-Source = bytes | bytearray | memoryview | BinaryIO
+
+
+class ByteStream(Protocol):
+    """A binary stream: ``read(size)`` returns bytes, b"" at the end."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+Source = bytes | bytearray | memoryview | ByteStream
 
 
 def reader_for(source: Source, chunk: int) -> Callable[[], bytes]:

@@ -1,0 +1,1 @@
+"""EDIFACT message maps to and from canonical documents: ORDERS, ORDRSP, DESADV, CONTRL."""

@@ -1,0 +1,113 @@
+"""The DESADV CPS packing hierarchy as read: one ``Node`` per CPS with its packaging (PAC, MEA), labels
+(PCI + GIN BJ = SSCC-18, other PCI marks), references, dates and LIN items; and the shape rules that turn
+nodes into the canonical shipment -> order -> tare -> pack -> item tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from translators.canonical import Extension, Measure, Pack, ShipItem, Tare
+
+
+@dataclass
+class Node:
+    """One CPS group."""
+
+    id: str
+    parent: str
+    measures: list[Measure] = field(default_factory=list)
+    marks: list[Any] = field(default_factory=list)
+    sscc: str | None = None
+    tracking: str | None = None
+    references: list[Any] = field(default_factory=list)
+    dates: list[Any] = field(default_factory=list)
+    items: list[tuple[str | None, ShipItem]] = field(default_factory=list)
+    extensions: list[Extension] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
+
+    @property
+    def packaged(self) -> bool:
+        return bool(self.measures or self.marks or self.sscc or self.tracking)
+
+    def all_items(self) -> list[tuple[str | None, ShipItem]]:
+        """Items of this node and, flattened, of every descendant."""
+        found = list(self.items)
+        for child in self.children:
+            found.extend(child.all_items())
+        return found
+
+    def order_key(self, default: str | None) -> str | None:
+        items = self.all_items()
+        return items[0][0] if items and items[0][0] is not None else default
+
+
+def link(nodes: list[Node]) -> list[Node]:
+    """Attach children to parents; return the roots (nodes whose parent is absent or unknown)."""
+    by_id = {node.id: node for node in nodes}
+    roots = []
+    for node in nodes:
+        parent = by_id.get(node.parent) if node.parent and node.parent != node.id else None
+        if parent is None:
+            roots.append(node)
+        else:
+            parent.children.append(node)
+    return roots
+
+
+def to_pack(node: Node) -> Pack:
+    return Pack(
+        sscc=node.sscc,
+        tracking_number=node.tracking,
+        marks=tuple(node.marks),
+        measures=tuple(node.measures),
+        references=tuple(node.references),
+        dates=tuple(node.dates),
+        items=tuple(item for _, item in node.all_items()),
+        extensions=tuple(node.extensions),
+    )
+
+
+def to_tare(node: Node) -> Tare:
+    return Tare(
+        sscc=node.sscc,
+        marks=tuple(node.marks),
+        measures=tuple(node.measures),
+        references=tuple(node.references),
+        packs=tuple(to_pack(child) for child in node.children),
+        items=tuple(item for _, item in node.items),
+        extensions=tuple(node.extensions),
+    )
+
+
+@dataclass
+class OrderParts:
+    """What belongs to one order once the tree is shaped."""
+
+    items: list[ShipItem] = field(default_factory=list)
+    tares: list[Tare] = field(default_factory=list)
+    packs: list[Pack] = field(default_factory=list)
+
+
+def shape(roots: list[Node], default_order: str | None) -> tuple[dict[str | None, OrderParts], list[Measure]]:
+    """Group the tree by order number; a shipment-level root gives its measures to the shipment."""
+    orders: dict[str | None, OrderParts] = {}
+    shipment_measures: list[Measure] = []
+
+    def parts(key: str | None) -> OrderParts:
+        return orders.setdefault(key, OrderParts())
+
+    for root in roots:
+        if root.children or not root.packaged:
+            shipment_measures.extend(root.measures)
+            for key, item in root.items:
+                parts(key or default_order).items.append(item)
+            for child in root.children:
+                key = child.order_key(default_order)
+                if child.children:
+                    parts(key).tares.append(to_tare(child))
+                else:
+                    parts(key).packs.append(to_pack(child))
+        else:
+            parts(root.order_key(default_order)).packs.append(to_pack(root))
+    return orders, shipment_measures
