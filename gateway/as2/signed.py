@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -196,7 +196,7 @@ def verify_detached(
     views = signer_views(signature_der)
     if not views:
         raise AuthenticationFailedError("SignedData has no signer")
-    candidates = list(variants)
+    candidates = _Replayable(variants)
     failure: Exception | None = None
     for view in views:
         try:
@@ -209,8 +209,22 @@ def verify_detached(
     raise failure
 
 
+class _Replayable:
+    """Iterate lazily (a canonical variant of a 10 MB part is only built if needed) but more than once."""
+
+    def __init__(self, source: Iterable[bytes]) -> None:
+        self._source = iter(source)
+        self._made: list[bytes] = []
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._made
+        for item in self._source:
+            self._made.append(item)
+            yield item
+
+
 def _verify_signer(
-    view: SignerView, variants: list[bytes], trusted: Sequence[x509.Certificate], *, allow_md5: bool
+    view: SignerView, variants: Iterable[bytes], trusted: Sequence[x509.Certificate], *, allow_md5: bool
 ) -> VerifiedSignature:
     digest_name = view.digest_name
     if digest_name not in SIGNING_DIGESTS and not (allow_md5 and digest_name == "md5"):
