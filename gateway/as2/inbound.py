@@ -43,6 +43,7 @@ PKCS7_SIGNATURE = ("application/pkcs7-signature", "application/x-pkcs7-signature
 MULTIPART_SIGNED = "multipart/signed"
 RAW_CONTENT_TYPE = "application/octet-stream"
 DER_SEQUENCE = 0x30
+ENCODED = ("base64", "quoted-printable")
 ENVELOPED = "encrypted"
 COMPRESSED = "compressed"
 SIGNED = "signed"
@@ -202,6 +203,8 @@ def _walk(entity: Entity, walk: _Walk, depth: int) -> list[Payload]:
     content_type = entity.content_type
     if content_type.value in PKCS7_MIME:
         return _open_cms(entity, walk, depth)
+    if content_type.value.startswith("multipart/") and entity.transfer_encoding in ENCODED:
+        entity = Entity(entity.headers, decode_body(entity), 0)
     if content_type.value == MULTIPART_SIGNED:
         return _walk(_verify(entity, walk), walk, depth + 1)
     if content_type.value.startswith("multipart/"):

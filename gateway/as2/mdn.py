@@ -187,7 +187,7 @@ def _sign_report(
     now: datetime,
     spelling: mic.MicalgSpelling,
 ) -> tuple[list[tuple[str, str]], bytes]:
-    algorithm = mic.choose_algorithm(request.options)
+    algorithm = _signing_algorithm(request.options)
     content = render_headers(headers) + CRLF + body
     signature = signed.sign(content, key, digest_algorithm=algorithm, signing_time=now)
     mark = new_boundary().encode()
@@ -204,6 +204,15 @@ def _sign_report(
         f'multipart/signed; protocol="{SIGNATURE_TYPE}"; micalg={micalg}; boundary="{mark.decode()}"'
     )
     return [("Content-Type", content_type)], signed_body
+
+
+def _signing_algorithm(options: mic.DispositionOptions) -> str:
+    """The MDN's signature digest: the first supported requested one, sha256 when none is (even when the
+    MDN reports exactly that failure)."""
+    try:
+        return mic.choose_algorithm(options)
+    except AS2Error:
+        return mic.DEFAULT_MIC_ALGORITHM
 
 
 @dataclass(frozen=True, slots=True)

@@ -274,3 +274,11 @@ def test_multipart_related_attachments_and_safe_filenames(peer: OpenSSLPeer) -> 
     result = unwrap(headers, body)
     assert [p.data for p in result.payloads] == [b"ISA*first", b"%PDF-1.7 binary"]
     assert [p.filename for p in result.payloads] == ["850.x12", "drawing é.pdf"]
+
+
+def test_base64_encoded_multipart_signed_body(peer: OpenSSLPeer, partner: Identity) -> None:
+    headers, body = peer.http(peer.sign(peer.entity(PAYLOAD), "sha256"))
+    encoded = {**headers, "Content-Transfer-Encoding": "base64"}
+    result = unwrap(encoded, base64.encodebytes(body), partner_certs=[partner.cert])
+    assert result.payload.data == PAYLOAD
+    assert result.signed

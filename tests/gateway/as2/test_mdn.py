@@ -138,3 +138,23 @@ def test_not_an_mdn() -> None:
         parse_mdn({"Content-Type": "text/html"}, b"<html></html>")
     with pytest.raises(MdnError):
         parse_mdn({"Content-Type": 'multipart/report; boundary="b"'}, b"--b\r\n\r\nx\r\n--b--\r\n")
+
+
+def test_failure_mdn_for_unsupported_micalg_is_still_signed(us: Identity) -> None:
+    options = "signed-receipt-protocol=required, pkcs7-signature; signed-receipt-micalg=required, gost"
+    request = MdnRequest.from_headers({**REQUEST_HEADERS, "Disposition-Notification-Options": options})
+    disposition = disposition_text(UnsupportedMicAlgorithmError("gost"))
+    mdn = build_mdn(request, disposition=disposition, message_id="<m@gw>", now=NOW, sign_with=us.pair)
+    parsed = parse_mdn(mdn.headers, mdn.body, partner_certs=[us.cert], require_signature=True)
+    assert (parsed.disposition_type, parsed.modifier_kind) == ("failed", "failure")
+    assert parsed.modifier == "unsupported-mic-algorithms"
+
+
+def test_sync_async_and_no_mdn_requests() -> None:
+    without = {k: v for k, v in REQUEST_HEADERS.items() if not k.startswith("Disposition")}
+    assert not MdnRequest.from_headers(without).wants_mdn
+    sync = MdnRequest.from_headers(REQUEST_HEADERS)
+    assert sync.wants_mdn
+    assert not sync.is_async
+    asynchronous = MdnRequest.from_headers({**REQUEST_HEADERS, "receipt-delivery-option": " https://p/mdn "})
+    assert asynchronous.receipt_url == "https://p/mdn"
