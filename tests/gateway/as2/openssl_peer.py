@@ -37,7 +37,7 @@ class OpenSSLPeer:
         self.me, self.them, self.folder = me, them, folder
         self._count = 0
 
-    def run(self, *args: str, data: bytes | None = None) -> bytes:
+    def run(self, *args: str, data: bytes | None = None, positional: tuple[str, ...] = ()) -> bytes:
         self._count += 1
         source = self.folder / f"in{self._count}"
         target = self.folder / f"out{self._count}"
@@ -45,7 +45,7 @@ class OpenSSLPeer:
         if data is not None:
             source.write_bytes(data)
             command += ["-in", str(source)]
-        command += ["-out", str(target)]
+        command += ["-out", str(target), *positional]
         result = subprocess.run(command, capture_output=True, check=False, timeout=60)
         if result.returncode != 0:
             raise OpenSSLError(f"openssl {' '.join(args)} failed: {result.stderr.decode(errors='replace')}")
@@ -107,6 +107,14 @@ class OpenSSLPeer:
         if oaep:
             args += ["-keyopt", "rsa_padding_mode:oaep", "-keyopt", f"rsa_oaep_md:{oaep}"]
         return self.run(*args, data=entity)
+
+    def smime_sign_encrypt(self, entity: bytes) -> bytes:
+        """The legacy ``openssl smime`` path: x-pkcs7 content types, sha256 signature, 3DES envelope."""
+        signed = self.run("smime", "-sign", "-binary", "-md", "sha256", "-signer", str(self.me.cert_path),
+                          "-inkey", str(self.me.key_path), data=entity)  # fmt: skip
+        return self.run(
+            "smime", "-encrypt", "-binary", "-des3", data=signed, positional=(str(self.them.cert_path),)
+        )
 
     @staticmethod
     def http(

@@ -217,3 +217,38 @@ def test_openssl_signed_mdn_is_verified_and_matched(
     assert parsed.matches(
         message_id=message.message_id, mic_value=message.mic, mic_algorithm=message.mic_algorithm
     )
+
+
+def test_legacy_openssl_smime_peer(peer: OpenSSLPeer, us: Identity, partner: Identity) -> None:
+    """``openssl smime`` writes x-pkcs7 types, LF header lines and a base64 envelope."""
+    smime = peer.smime_sign_encrypt(peer.entity(PAYLOAD, filename="legacy.edi"))
+    head, _, body = smime.partition(b"\n\n")
+    assert b"application/x-pkcs7-mime" in head
+    headers = dict(line.split(": ", 1) for line in head.decode().splitlines() if ": " in line)
+    result = unwrap(
+        {**headers, "Message-ID": "<legacy@partner>"}, body, keys=[us.pair], partner_certs=[partner.cert]
+    )
+    assert result.payload.data == PAYLOAD
+    assert result.payload.filename == "legacy.edi"
+    assert result.layers == ("encrypted", "signed")
+
+
+@pytest.mark.parametrize("mode", ["sync", "async", "none"])
+def test_mdn_modes_requested_by_openssl_peer(
+    peer: OpenSSLPeer, us: Identity, partner: Identity, mode: str
+) -> None:
+    headers, body, mic_content = _peer_request(peer, "signed+encrypted", "sha256", "aes256_cbc", "sha256")
+    if mode == "async":
+        headers["Receipt-Delivery-Option"] = "https://partner.example/as2/mdn"
+    if mode == "none":
+        del headers["Disposition-Notification-To"], headers["Disposition-Notification-Options"]
+    result = unwrap(headers, body, keys=[us.pair], partner_certs=[partner.cert])
+    request = MdnRequest.from_headers(headers)
+    assert request.wants_mdn is (mode != "none")
+    assert request.is_async is (mode == "async")
+    assert result.mic == _mic(mic_content, "sha256")
+    if request.wants_mdn:
+        mdn = build_mdn(request, disposition=disposition_text(), message_id="<mdn-2@gateway>", now=NOW,
+                        received_mic=(result.mic, result.mic_algorithm), sign_with=us.pair)  # fmt: skip
+        report = peer.verify(peer.to_entity(mdn.headers, mdn.body), us)
+        assert _notification(peer, report)["Received-Content-MIC"] == f"{result.mic}, sha-256"
