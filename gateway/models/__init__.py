@@ -4,6 +4,15 @@ from gateway.models.archive import ArchiveHead, ArchiveRecord
 from gateway.models.auth import ApiToken, AuditEvent, Role
 from gateway.models.base import Base
 from gateway.models.certificate import Certificate, Station
+from gateway.models.exchange import (
+    ControlCounter,
+    Direction,
+    Document,
+    ErpDelivery,
+    Exchange,
+    ExchangeStatus,
+    SeenControlRef,
+)
 from gateway.models.outbox import JobStatus, OutboxJob
 from gateway.models.partner import Partner, PartnerIdentityKey
 from gateway.models.system import SystemPing
@@ -15,11 +24,18 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Certificate",
+    "ControlCounter",
+    "Direction",
+    "Document",
+    "ErpDelivery",
+    "Exchange",
+    "ExchangeStatus",
     "JobStatus",
     "OutboxJob",
     "Partner",
     "PartnerIdentityKey",
     "Role",
+    "SeenControlRef",
     "Station",
     "SystemPing",
 ]
