@@ -110,8 +110,13 @@ def build_mdn(
     reporting_ua: str = DEFAULT_REPORTING_UA,
     spelling: mic.MicalgSpelling = "rfc5751",
     boundary: str | None = None,
+    as2_from: str | None = None,
+    as2_to: str | None = None,
 ) -> Mdn:
-    """An MDN answering ``request``; signed with ``sign_with`` when the request asked for a signed receipt."""
+    """An MDN answering ``request``; signed with ``sign_with`` when the request asked for a signed receipt.
+
+    ``as2_from``/``as2_to`` default to the request's AS2-To/AS2-From (pass them when those were missing).
+    """
     top_headers, body = _report_entity(
         request,
         disposition=disposition,
@@ -128,8 +133,8 @@ def build_mdn(
         )
     headers = (
         ("AS2-Version", AS2_VERSION),
-        ("AS2-From", format_as2_name(request.us or "")),
-        ("AS2-To", format_as2_name(request.partner or "")),
+        ("AS2-From", format_as2_name(as2_from or request.us or "")),
+        ("AS2-To", format_as2_name(as2_to or request.partner or "")),
         ("Message-ID", angle_message_id(message_id)),
         ("Date", http_date(now)),
         ("Subject", "AS2 MDN"),

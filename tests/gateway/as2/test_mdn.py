@@ -158,3 +158,11 @@ def test_sync_async_and_no_mdn_requests() -> None:
     assert not sync.is_async
     asynchronous = MdnRequest.from_headers({**REQUEST_HEADERS, "receipt-delivery-option": " https://p/mdn "})
     assert asynchronous.receipt_url == "https://p/mdn"
+
+
+def test_negative_mdn_when_as2_headers_were_missing() -> None:
+    request = MdnRequest.from_headers({"Message-ID": "<x@p>", "Disposition-Notification-To": "m@p"})
+    disposition = disposition_text(UnknownTradingPartnerError("no AS2-To"))
+    mdn = build_mdn(request, disposition=disposition, message_id="<m@gw>", now=NOW, as2_from="GW", as2_to="P")
+    assert dict(mdn.headers)["AS2-To"] == "P"
+    assert parse_mdn(mdn.headers, mdn.body).modifier == "unknown-trading-partner"
