@@ -187,6 +187,7 @@ def inflate(compressed: bytes, max_bytes: int) -> bytes:
     return bytes(out)
 
 
+@functools.lru_cache(maxsize=16)
 def der_integer(value: int) -> bytes:
     return bytes(core.Integer(value).dump())
 

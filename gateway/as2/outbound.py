@@ -6,6 +6,7 @@ Returns the exact wire headers and body plus the MIC the partner's MDN must retu
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -104,18 +105,21 @@ def build_message(
     items = [payloads] if isinstance(payloads, OutboundPayload) else list(payloads)
     part = _content_part(items, options, boundary)
     mic_content: bytes | None = None
+    known: tuple[str, bytes] | None = None
     if options.compression == "before-signing":
         part = _compressed(part, options)
     if options.sign_with is not None:
         mic_content = part.entity()
-        part = _signed(mic_content, options, now, boundary or new_boundary())
+        known = (options.digest_algorithm, mic.digest(mic_content, options.digest_algorithm))
+        part = _signed(mic_content, known[1], options, now, boundary or new_boundary())
     if options.compression == "after-signing":
         part = _compressed(part, options)
     if options.encrypt_to:
         entity = part.entity()
         mic_content = entity if mic_content is None else mic_content
         part = _encrypted(entity, options)
-    return _finish(part, options, message_id=message_id, now=now, mic_content=mic_content or items[0].data)
+    content = mic_content or items[0].data
+    return _finish(part, options, message_id=message_id, now=now, mic_content=content, known=known)
 
 
 def _content_part(items: list[OutboundPayload], options: SendOptions, boundary: str | None) -> _Part:
@@ -153,10 +157,12 @@ def _compressed(part: _Part, options: SendOptions) -> _Part:
     return _cms_part(COMPRESSED_TYPE, cms.compress(part.entity()), options)
 
 
-def _signed(content: bytes, options: SendOptions, now: datetime, boundary: str) -> _Part:
-    key, digest = options.sign_with, options.digest_algorithm
+def _signed(content: bytes, digest: bytes, options: SendOptions, now: datetime, boundary: str) -> _Part:
+    key, algorithm = options.sign_with, options.digest_algorithm
     assert key is not None
-    signature = signed.sign(content, key, digest_algorithm=digest, pss=options.pss, signing_time=now)
+    signature = signed.sign(
+        content, key, digest_algorithm=algorithm, pss=options.pss, signing_time=now, content_digest=digest
+    )
     delimiter = b"--" + boundary.encode()
     signature_part = _Part(
         [
@@ -169,7 +175,7 @@ def _signed(content: bytes, options: SendOptions, now: datetime, boundary: str) 
     body = b"".join(
         (delimiter, CRLF, content, CRLF, delimiter, CRLF, signature_part.entity(), delimiter, b"--", CRLF)
     )
-    micalg = mic.spell(options.digest_algorithm, options.micalg_spelling)
+    micalg = mic.spell(algorithm, options.micalg_spelling)
     content_type = f'multipart/signed; protocol="{SIGNATURE_TYPE}"; micalg={micalg}; boundary="{boundary}"'
     return _Part([("Content-Type", content_type)], body)
 
@@ -183,10 +189,21 @@ def _encrypted(entity: bytes, options: SendOptions) -> _Part:
 
 
 def _finish(
-    part: _Part, options: SendOptions, *, message_id: str, now: datetime, mic_content: bytes
+    part: _Part,
+    options: SendOptions,
+    *,
+    message_id: str,
+    now: datetime,
+    mic_content: bytes,
+    known: tuple[str, bytes] | None,
 ) -> OutboundMessage:
     content = mic_content
     algorithm = _receipt_algorithm(options)
+    wanted = options.mdn != "none"
+    if wanted and known is not None and known[0] == algorithm:
+        received_mic: str | None = base64.b64encode(known[1]).decode("ascii")
+    else:
+        received_mic = mic.compute_mic(content, algorithm) if wanted else None
     headers = [
         ("AS2-Version", AS2_VERSION),
         ("AS2-From", format_as2_name(options.as2_from)),
@@ -205,8 +222,8 @@ def _finish(
         message_id=angle_message_id(message_id),
         headers=tuple(headers),
         body=part.body,
-        mic=mic.compute_mic(content, algorithm) if options.mdn != "none" else None,
-        mic_algorithm=algorithm if options.mdn != "none" else None,
+        mic=received_mic,
+        mic_algorithm=algorithm if wanted else None,
         mic_content=content,
     )
 

@@ -83,9 +83,13 @@ def sign(
     signing_time: datetime | None = None,
     signed_attributes: bool = True,
     extra_certificates: Sequence[x509.Certificate] = (),
+    content_digest: bytes | None = None,
 ) -> bytes:
-    """A detached SignedData (DER) over ``content``, framed by hand (asn1crypto only for constants)."""
-    message_digest = hashlib.new(digest_algorithm, content).digest()
+    """A detached SignedData (DER) over ``content``, framed by hand (asn1crypto only for constants).
+
+    ``content_digest`` is the ``digest_algorithm`` hash of ``content`` when the caller already has it.
+    """
+    message_digest = content_digest or hashlib.new(digest_algorithm, content).digest()
     attrs = _signed_attrs(message_digest, signing_time) if signed_attributes else None
     to_sign = bytes([TAG_SET]) + attrs[1:] if attrs is not None else content
     signature, sig_alg = _sign_bytes(signer.private_key, to_sign, digest_algorithm, pss)
