@@ -66,9 +66,10 @@ class InterchangeSpec:
 
 
 def effective_chars(spec: InterchangeSpec) -> ServiceChars:
-    """Syntax 4 uses a repetition separator; below 4 the UNA position is reserved (a space)."""
+    """Below syntax 4 the UNA repetition position is reserved (a space); in syntax 4 without a UNA the
+    reader assumes '*' so data must release it."""
     sc = spec.service_chars
-    if spec.syntax_version == "4" and sc.repetition == NO_REPETITION:
+    if spec.syntax_version == "4" and sc.repetition == NO_REPETITION and not spec.include_una:
         return sc.with_repetition(SYNTAX4_DEFAULT_REPETITION)
     if spec.syntax_version != "4" and sc.repetition != NO_REPETITION:
         return sc.with_repetition(NO_REPETITION)

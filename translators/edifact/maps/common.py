@@ -37,6 +37,7 @@ PIA_FUNCTION, PIA_FIRST = 1, 2
 IMD_TYPE, IMD_DESCRIPTION = 1, 3
 COM_DETAIL = 1
 CTA_FUNCTION, CTA_CONTACT = 1, 2
+COM_CHANNELS = {"TE": "phone", "EM": "email", "FX": "fax"}
 
 
 class Reader:
@@ -256,11 +257,13 @@ def read_cta(seg: Segment) -> Contact:
 
 
 def add_com(contact: Contact, seg: Segment) -> Contact:
-    """COM after CTA: TE phone, EM e-mail, FX fax (the first of each)."""
-    field = {"TE": "phone", "EM": "email", "FX": "fax"}.get(seg.get(COM_DETAIL, 2))
-    if field is None or getattr(contact, field) is not None:
-        return contact
-    return contact.model_copy(update={field: seg.get(COM_DETAIL, 1)})
+    """COM after CTA: TE phone, EM e-mail, FX fax (every repetition; the first of each kind wins)."""
+    update: dict[str, str] = {}
+    for number, channel in ((c[0], c[1] if len(c) > 1 else "") for c in seg.occurrences(COM_DETAIL)):
+        field = COM_CHANNELS.get(channel)
+        if field is not None and getattr(contact, field) is None and field not in update:
+            update[field] = number
+    return contact.model_copy(update=update) if update else contact
 
 
 def write_contact(contact: Contact) -> list[SegmentSpec]:

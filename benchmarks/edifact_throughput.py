@@ -1,0 +1,174 @@
+"""EDIFACT throughput: full translation to canonical documents beside pydifact's bare parse and a plain
+split floor, on the same generated interchanges, in one run.
+
+    python benchmarks/edifact_throughput.py [--mb 24] [--pydifact-mb 4] [--full-pydifact]
+
+Two interchanges are generated in memory from canonical documents by the project's own renderer: many
+ORDERS (30 lines each) and many DESADV (pallets of cartons with SSCC labels, lots and serials). Figures
+are MB/s of input bytes. pydifact is slow enough that it parses the first ``--pydifact-mb`` of messages
+of the same interchange (re-enveloped) unless ``--full-pydifact`` is given; its MB/s is size independent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import time
+import warnings
+from collections.abc import Callable
+from decimal import Decimal
+
+from translators.canonical import (
+    DateKind,
+    DateRef,
+    ItemId,
+    ItemIdKind,
+    Lot,
+    Measure,
+    Money,
+    OrderLine,
+    Pack,
+    Party,
+    PartyId,
+    PartyIdScheme,
+    PartyRole,
+    Price,
+    PurchaseOrder,
+    Quantity,
+    Reference,
+    ReferenceKind,
+    ShipItem,
+    ShipNotice,
+    ShipOrder,
+    Tare,
+)
+from translators.edifact.headers import Party as EnvelopeParty
+from translators.edifact.outbound import render_documents
+from translators.edifact.render import InterchangeSpec
+from translators.edifact.translate import translate
+
+NOW = dt.datetime(2024, 1, 2, 3, 4)
+SPEC = InterchangeSpec(EnvelopeParty("5412345000013", "14"), EnvelopeParty("4012345500004", "14"), "BENCH", NOW)
+PARTIES = (
+    Party(role=PartyRole.BUYER, name="Buyer GmbH", ids=(PartyId(scheme=PartyIdScheme.GLN, value="5412345000013"),)),
+    Party(role=PartyRole.SUPPLIER, ids=(PartyId(scheme=PartyIdScheme.GLN, value="4012345500004"),)),
+    Party(role=PartyRole.SHIP_TO, ids=(PartyId(scheme=PartyIdScheme.GLN, value="5412345000020"),)),
+)
+
+
+def purchase_order(n: int) -> PurchaseOrder:
+    lines = tuple(
+        OrderLine(
+            line_number=str(i),
+            quantity=Quantity(value=Decimal(i % 7 + 1), unit="PCE"),
+            unit_price=Price(amount=Money(amount=Decimal("12.50") + i, currency="EUR")),
+            items=(
+                ItemId(kind=ItemIdKind.EAN, value=f"40123450{n % 1000:03d}{i:02d}"),
+                ItemId(kind=ItemIdKind.VENDOR_PART, value=f"ART-{i}"),
+            ),
+            descriptions=(f"Widget {i}: 10+2 pack?",),
+            dates=(DateRef(kind=DateKind.REQUESTED_DELIVERY, date=dt.date(2024, 2, 1 + i % 27)),),
+        )
+        for i in range(1, 31)
+    )
+    return PurchaseOrder(
+        po_number=f"PO{n:08d}",
+        order_date=dt.date(2024, 1, 2),
+        currency="EUR",
+        parties=PARTIES,
+        references=(Reference(kind=ReferenceKind.CONTRACT, value="CT-77"),),
+        lines=lines,
+    )
+
+
+def ship_item(n: int, i: int) -> ShipItem:
+    return ShipItem(
+        line_number=str(i),
+        items=(ItemId(kind=ItemIdKind.EAN, value=f"40123450{n % 1000:03d}{i:02d}"),),
+        shipped_quantity=Quantity(value=Decimal(6), unit="PCE"),
+        lots=(Lot(number=f"L{n}-{i}", expiry=dt.date(2025, 1, 1)),),
+        serial_numbers=(f"S{n}{i}A", f"S{n}{i}B"),
+    )
+
+
+def ship_notice(n: int) -> ShipNotice:
+    tares = tuple(
+        Tare(
+            sscc=f"3{n:09d}{t:07d}"[:18],
+            measures=(Measure(packaging_code="PX", lading_quantity=1),),
+            packs=tuple(
+                Pack(sscc=f"3{n:09d}{t:03d}{p:04d}"[:18], items=(ship_item(n, p), ship_item(n, p + 10)))
+                for p in range(1, 6)
+            ),
+        )
+        for t in range(1, 4)
+    )
+    order = ShipOrder(po_number=f"PO{n:08d}", tares=tares)
+    return ShipNotice(
+        shipment_id=f"DN{n:08d}", notice_date=dt.date(2024, 1, 3), parties=PARTIES, orders=(order,)
+    )
+
+
+def build(factory: Callable[[int], object], mb: float) -> tuple[bytes, list[object]]:
+    sample = render_documents([factory(0)], SPEC)  # type: ignore[list-item]
+    count = max(1, int(mb * 1_000_000 / len(sample)))
+    docs = [factory(n) for n in range(count)]
+    return render_documents(docs, SPEC), docs  # type: ignore[arg-type]
+
+
+def split_floor(data: bytes) -> int:
+    """Decode and split into segments, elements and components: no release handling, no mapping."""
+    count = 0
+    for segment in data.decode("latin-1").split("'"):
+        [element.split(":") for element in segment.split("+")]
+        count += 1
+    return count
+
+
+def pydifact_parse(data: bytes) -> int:
+    from pydifact.segmentcollection import Interchange
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return len(list(Interchange.from_str(data.decode("latin-1")).segments))
+
+
+def ours(data: bytes) -> int:
+    result = translate(data)
+    result.raise_for_errors()
+    return len(result.documents())
+
+
+def timed(fn: Callable[[bytes], int], data: bytes) -> tuple[float, int]:
+    gc.collect()
+    start = time.perf_counter()
+    count = fn(data)
+    return len(data) / 1e6 / (time.perf_counter() - start), count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mb", type=float, default=24.0, help="size of each generated interchange")
+    parser.add_argument("--pydifact-mb", type=float, default=4.0, help="size pydifact parses")
+    parser.add_argument("--full-pydifact", action="store_true", help="let pydifact parse the whole file")
+    args = parser.parse_args()
+    print(f"{'file':<8} {'MB':>6} {'split floor':>12} {'translate':>10} {'pydifact':>9} {'x pydifact':>10}")
+    for name, factory in (("ORDERS", purchase_order), ("DESADV", ship_notice)):
+        data, docs = build(factory, args.mb)
+        floor, _ = timed(split_floor, data)
+        full, count = timed(ours, data)
+        assert count == len(docs)
+        sample = data
+        if not args.full_pydifact and args.pydifact_mb < args.mb:
+            share = max(1, int(len(docs) * args.pydifact_mb / args.mb))
+            sample = render_documents(docs[:share], SPEC)  # type: ignore[arg-type]
+        peer, _ = timed(pydifact_parse, sample)
+        print(
+            f"{name:<8} {len(data) / 1e6:>6.1f} {floor:>9.1f} MB/s {full:>5.2f} MB/s {peer:>4.2f} MB/s"
+            f" {full / peer:>9.1f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()
