@@ -108,6 +108,12 @@ class OpenSSLPeer:
             args += ["-keyopt", "rsa_padding_mode:oaep", "-keyopt", f"rsa_oaep_md:{oaep}"]
         return self.run(*args, data=entity)
 
+    def detached_signature(self, entity: bytes, digest: str) -> bytes:
+        """A detached CMS signature (DER) over ``entity``, for tests that frame the MIME themselves."""
+        args = ["cms", "-sign", "-binary", "-outform", "DER", "-md", digest,
+                "-signer", str(self.me.cert_path), "-inkey", str(self.me.key_path)]  # fmt: skip
+        return self.run(*args, data=entity)
+
     def smime_sign_encrypt(self, entity: bytes) -> bytes:
         """The legacy ``openssl smime`` path: x-pkcs7 content types, sha256 signature, 3DES envelope."""
         signed = self.run("smime", "-sign", "-binary", "-md", "sha256", "-signer", str(self.me.cert_path),

@@ -282,3 +282,29 @@ def test_base64_encoded_multipart_signed_body(peer: OpenSSLPeer, partner: Identi
     result = unwrap(encoded, base64.encodebytes(body), partner_certs=[partner.cert])
     assert result.payload.data == PAYLOAD
     assert result.signed
+
+
+def _indefinite(der: bytes) -> bytes:
+    """A ContentInfo with its outer SEQUENCE and [0] re-encoded with BER indefinite lengths."""
+
+    def header_size(data: bytes, pos: int) -> int:
+        return 2 + (data[pos + 1] & 0x7F if data[pos + 1] & 0x80 else 0)
+
+    outer = header_size(der, 0)
+    oid_end = outer + 2 + der[outer + 1]
+    explicit = header_size(der, oid_end)
+    inner = der[oid_end + explicit :]
+    return b"\x30\x80" + der[outer:oid_end] + b"\xa0\x80" + inner + b"\x00\x00\x00\x00"
+
+
+def test_ber_indefinite_length_signature(peer: OpenSSLPeer, partner: Identity) -> None:
+    entity = peer.entity(PAYLOAD)
+    signature = _indefinite(peer.detached_signature(entity, "sha256"))
+    body = (
+        b"--sig\r\n" + entity + b"\r\n--sig\r\nContent-Type: application/pkcs7-signature\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(signature) + b"--sig--\r\n"
+    )
+    content_type = 'multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="sig"'
+    result = unwrap({"Content-Type": content_type}, body, partner_certs=[partner.cert])
+    assert result.payload.data == PAYLOAD
+    assert result.signer == partner.cert
