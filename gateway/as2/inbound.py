@@ -79,7 +79,11 @@ class Payload:
 
 @dataclass(frozen=True, slots=True)
 class InboundMessage:
-    """The outcome of a successful unwrap; ``layers`` lists the security layers from the outside in."""
+    """The outcome of a successful unwrap; ``layers`` lists the security layers from the outside in.
+
+    For the archive (non-repudiation): ``mic_content`` is the exact entity the MIC (and, when signed, the
+    signature) covers, ``signature`` the detached CMS SignedData and ``signer`` the certificate it verified.
+    """
 
     message_id: str | None
     as2_from: str | None
@@ -91,6 +95,7 @@ class InboundMessage:
     mic_content: bytes = field(repr=False)
     signer: x509.Certificate | None = None
     signature_algorithm: str | None = None
+    signature: bytes | None = field(default=None, repr=False)
     cipher_content_type: str | None = None
     options: DispositionOptions = field(default_factory=DispositionOptions)
 
@@ -128,6 +133,7 @@ class _Walk:
     mic_digest: tuple[str, bytes] | None = None
     verified: signed.VerifiedSignature | None = None
     cipher_kind: str | None = None
+    signature: bytes | None = None
 
 
 def unwrap(
@@ -171,6 +177,7 @@ def unwrap(
         mic_content=content,
         signer=walk.verified.signer if walk.verified else None,
         signature_algorithm=walk.verified.digest_algorithm if walk.verified else None,
+        signature=walk.signature,
         cipher_content_type=walk.cipher_kind,
         options=options,
     )
@@ -257,8 +264,9 @@ def _verify(entity: Entity, walk: _Walk) -> Entity:
     if len(parts) != 2 or parts[1].content_type.value not in PKCS7_SIGNATURE:
         raise UnexpectedProcessingError("multipart/signed must hold content and one pkcs7-signature part")
     walk.layers.append(SIGNED)
+    walk.signature = _cms_bytes(parts[1])
     verified = signed.verify_detached(
-        _cms_bytes(parts[1]),
+        walk.signature,
         signed_content_variants(parts[0]),
         walk.partner_certs,
         verify_at=walk.policy.verify_at,

@@ -105,6 +105,8 @@ def test_openssl_request_is_unwrapped_and_mdn_verifies(
     assert (result.mic, result.mic_algorithm) == (_mic(mic_content, mic_alg), mic_alg)
     if is_signed:
         assert result.signer == partner.cert
+        assert result.signature is not None
+        assert result.mic_content == mic_content
 
     request = MdnRequest.from_headers(headers)
     mdn = build_mdn(
