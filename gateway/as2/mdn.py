@@ -162,7 +162,7 @@ def _report_entity(
         ("Disposition", disposition),
     ]
     if received_mic is not None:
-        fields.insert(4, ("Received-Content-MIC", mic.format_received_mic(*received_mic, spelling)))
+        fields.append(("Received-Content-MIC", mic.format_received_mic(*received_mic, spelling)))
     text = (
         f"The AS2 message {angle_message_id(request.original_message_id or '')} sent to {request.us} "
         f"was received. Disposition: {disposition.split(';', 1)[-1].strip()}."
