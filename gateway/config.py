@@ -46,9 +46,34 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
 
+    erp_connector: Literal["file", "webhook", "none"] = Field(
+        default="file", description="How canonical documents reach the ERP."
+    )
+    erp_file_dir: Path | None = Field(
+        default=None, description="File drop folder; default data_dir/erp/outbox."
+    )
+    erp_webhook_url: str | None = None
+    erp_webhook_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 key for X-Edigw-Signature."
+    )
+    erp_timeout_seconds: float = Field(default=30.0, gt=0)
+
     secret_key: SecretStr | None = Field(
         default=None, description="Key that encrypts private keys at rest; default generated in data_dir."
     )
+
+    sftp_enabled: bool = Field(default=True, description="Listen with the embedded SFTP server.")
+    sftp_host: str = "127.0.0.1"
+    sftp_port: int = Field(default=2222, ge=0, le=65535)
+    sftp_root: Path | None = Field(default=None, description="Partner folders; default data_dir/sftp.")
+    sftp_max_file_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    sftp_max_files: int = Field(default=1000, ge=1, description="Files allowed in one partner's inbox.")
+    sftp_max_connections: int = Field(default=64, ge=1)
+    sftp_settle_seconds: float = Field(
+        default=10.0, ge=0, description="An inbox file unchanged this long is complete."
+    )
+    sftp_scan_interval_seconds: float = Field(default=2.0, gt=0)
+    sftp_timeout_seconds: float = Field(default=30.0, gt=0, description="SFTP client connect/IO timeout.")
 
     @property
     def resolved_database_url(self) -> str:
@@ -71,6 +96,14 @@ class Settings(BaseSettings):
     @property
     def resolved_archive_dir(self) -> Path:
         return (self.archive_dir or self.data_dir / "archive").resolve()
+
+    @property
+    def resolved_sftp_root(self) -> Path:
+        return (self.sftp_root or self.data_dir / "sftp").resolve()
+
+    @property
+    def resolved_erp_file_dir(self) -> Path:
+        return (self.erp_file_dir or self.data_dir / "erp" / "outbox").resolve()
 
     def queue_name(self, area: str) -> str:
         return f"{self.queue_prefix}{area}"

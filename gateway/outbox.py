@@ -32,6 +32,25 @@ from gateway.observability import get_correlation_id, reset_correlation_id, set_
 log = logging.getLogger(__name__)
 
 JobHandler = Callable[[Session, OutboxJob], None]
+FailureHook = Callable[[Session, OutboxJob, BaseException], None]
+
+
+@dataclass(frozen=True)
+class IoHandler:
+    """A job that talks to the outside world: ``load`` reads what it needs, ``perform`` does the I/O
+    with no transaction open (so no lock is held while waiting on a network), ``record`` writes the
+    outcome and completes the job in one transaction, ``on_failure`` records a failed attempt.
+
+    ``perform`` may run again after a crash between it and ``record``: it must be idempotent on the
+    other side (an idempotency key, a deterministic file name).
+    """
+
+    load: Callable[[Session, OutboxJob], Any]
+    perform: Callable[[Any], Any]
+    record: Callable[[Session, OutboxJob, Any], None]
+    on_failure: FailureHook | None = None
+
+
 MAX_ERROR_CHARS = 4000
 
 
@@ -162,12 +181,16 @@ def backoff_seconds(settings: Settings, attempt: int) -> float:
     return min(settings.outbox_backoff_max_seconds, base) * jitter
 
 
-def _record_failure(db: Database, settings: Settings, job_id: int, exc: BaseException) -> None:
+def _record_failure(
+    db: Database, settings: Settings, job_id: int, exc: BaseException, hook: FailureHook | None = None
+) -> None:
     text = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:MAX_ERROR_CHARS]
     with db.transaction() as session:
         job = session.get(OutboxJob, job_id, with_for_update=True)
         if job is None or job.status != JobStatus.RUNNING:
             return
+        if hook is not None:
+            hook(session, job, exc)
         job.last_error = text
         if isinstance(exc, PermanentJobError) or job.attempts >= job.max_attempts:
             job.status = JobStatus.DEAD
@@ -179,25 +202,43 @@ def _record_failure(db: Database, settings: Settings, job_id: int, exc: BaseExce
             log.warning("outbox job failed, will retry", extra={"job_id": job_id, "error": text})
 
 
-def run_job(settings: Settings, job_id: int, handler: JobHandler) -> bool:
-    """Run ``handler`` for the job unless it is done; returns True when this call completed it."""
+def _complete(db: Database, job_id: int, work: Callable[[Session, OutboxJob], None]) -> bool:
+    with db.transaction() as session:
+        job = session.get(OutboxJob, job_id, with_for_update=True)
+        if job is None or job.status != JobStatus.RUNNING:
+            return False
+        work(session, job)
+        job.status = JobStatus.DONE
+        job.finished_at = utcnow()
+        task = job.task
+    log.info("outbox job done", extra={"job_id": job_id, "task": task})
+    return True
+
+
+def _run_io(db: Database, job_id: int, handler: IoHandler) -> bool:
+    with db.sessions() as session:
+        job = session.get(OutboxJob, job_id)
+        if job is None:
+            return False
+        loaded = handler.load(session, job)
+    outcome = handler.perform(loaded) if loaded is not None else None
+    return _complete(db, job_id, lambda session, job: handler.record(session, job, outcome))
+
+
+def run_job(settings: Settings, job_id: int, handler: JobHandler | IoHandler) -> bool:
+    """Run the job unless it is done; returns True when this call completed it."""
     db = get_database(settings)
     claim = _claim(db, job_id)
     if claim is None:
         return False
     token = set_correlation_id(claim.correlation_id)
     try:
-        with db.transaction() as session:
-            job = session.get(OutboxJob, job_id, with_for_update=True)
-            if job is None or job.status != JobStatus.RUNNING:
-                return False
-            handler(session, job)
-            job.status = JobStatus.DONE
-            job.finished_at = utcnow()
-        log.info("outbox job done", extra={"job_id": job_id, "task": job.task, "attempt": claim.attempt})
-        return True
+        if isinstance(handler, IoHandler):
+            return _run_io(db, job_id, handler)
+        return _complete(db, job_id, handler)
     except Exception as exc:
-        _record_failure(db, settings, job_id, exc)
+        hook = handler.on_failure if isinstance(handler, IoHandler) else None
+        _record_failure(db, settings, job_id, exc, hook)
         return False
     finally:
         reset_correlation_id(token)

@@ -14,7 +14,7 @@ from gateway.observability import configure_logging
 
 log = logging.getLogger(__name__)
 
-TASK_MODULES = ["gateway.system.tasks"]
+TASK_MODULES = ["gateway.system.tasks", "gateway.inbound.tasks", "gateway.erp.tasks"]
 
 
 def area_of(task_name: str) -> str:
@@ -76,17 +76,21 @@ def _setup_logging(**_kwargs: Any) -> None:
     configure_logging(settings.log_level, settings.log_format)
 
 
-def job_task(name: str) -> Callable[[Callable[..., None]], Any]:
-    """Register a thin Celery task ``name`` that runs one outbox job by id through ``gateway.outbox``."""
+def job_task(name: str) -> Callable[[Any], Any]:
+    """Register a thin Celery task ``name`` that runs one outbox job by id through ``gateway.outbox``.
+
+    Decorates a handler ``(session, job) -> None`` (all work in one transaction) or wraps an
+    ``IoHandler`` (work that waits on the outside world with no transaction open).
+    """
     area_of(name)
 
-    def register(handler: Callable[..., None]) -> Any:
+    def register(handler: Any) -> Any:
         from gateway.outbox import run_job
 
         def task(job_id: int) -> None:
             run_job(get_settings(), job_id, handler)
 
-        task.__name__ = handler.__name__
+        task.__name__ = getattr(handler, "__name__", name.replace(".", "_"))
         task.__doc__ = handler.__doc__
         celery_app.task(name=name, acks_late=True, reject_on_worker_lost=True)(task)
         return handler

@@ -1,0 +1,1 @@
+"""Canonical documents in the database: business keys, control counters, storage."""
