@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -9,6 +11,8 @@ from gateway.as2 import Limits, parse_mdn, unwrap
 from gateway.as2.errors import AS2Error
 from gateway.as2.mime import Limits as MimeLimits
 from gateway.as2.mime import parse_params, split_multipart
+
+from .keys import Identity
 
 LIMITS = Limits(max_body_bytes=1 << 16, max_decompressed_bytes=1 << 16, max_mime_depth=4, max_mime_parts=16)
 CONTENT_TYPES = st.sampled_from(
@@ -66,3 +70,26 @@ def test_multipart_split_round_trips(parts: list[bytes]) -> None:
     body = b"".join(b"--x\r\n" + p + b"\r\n" for p in parts) + b"--x--\r\n"
     offsets = split_multipart(body, "x", MimeLimits())
     assert [body[s:e] for s, e in offsets] == parts
+
+
+ENVELOPED_OID = bytes.fromhex("06092a864886f70d010703")
+SIGNED_OID = bytes.fromhex("06092a864886f70d010702")
+
+
+@settings(max_examples=200, deadline=None)
+@given(oid=st.sampled_from([ENVELOPED_OID, SIGNED_OID]), tail=st.binary(max_size=300))
+def test_cms_shaped_garbage_raises_only_codec_errors(us: Identity, oid: bytes, tail: bytes) -> None:
+    """Bytes that pass the first DER checks (ContentInfo + OID) still only give typed errors."""
+    inner = b"\xa0" + bytes([len(tail) & 0x7F]) + tail
+    der = b"\x30" + bytes([(len(oid) + len(inner)) & 0x7F]) + oid + inner
+    enveloped = {"Content-Type": "application/pkcs7-mime; smime-type=enveloped-data"}
+    with contextlib.suppress(AS2Error):
+        unwrap(enveloped, der, keys=[us.pair], limits=LIMITS)
+    signed = (
+        b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+        b"--b\r\nContent-Type: application/pkcs7-signature\r\n\r\n" + der + b"\r\n--b--\r\n"
+    )
+    with contextlib.suppress(AS2Error):
+        unwrap(
+            {"Content-Type": "multipart/signed; boundary=b"}, signed, partner_certs=[us.cert], limits=LIMITS
+        )
