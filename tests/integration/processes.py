@@ -14,24 +14,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kombu import Connection
+from pydantic import SecretStr
 
 from gateway.config import AREAS, Settings
 
 
 def gateway_env(settings: Settings) -> dict[str, str]:
+    """The environment that gives a child process exactly ``settings`` (every field set explicitly)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDIGW_")}
-    env.update(
-        EDIGW_DATA_DIR=str(settings.data_dir),
-        EDIGW_QUEUE_PREFIX=settings.queue_prefix,
-        EDIGW_LOG_FORMAT="json",
-        EDIGW_OUTBOX_STALE_AFTER_SECONDS=str(settings.outbox_stale_after_seconds),
-        EDIGW_RELAY_INTERVAL_SECONDS="0.05",
-        EDIGW_HTTP_PORT=str(settings.http_port),
-    )
-    if settings.database_url:
-        env["EDIGW_DATABASE_URL"] = settings.database_url
-    if settings.broker_url:
-        env["EDIGW_BROKER_URL"] = settings.broker_url
+    env.update(EDIGW_LOG_FORMAT="json", EDIGW_RELAY_INTERVAL_SECONDS="0.05")
+    for name in settings.model_fields_set:
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        env[f"EDIGW_{name.upper()}"] = text
+    env["EDIGW_DATA_DIR"] = str(settings.data_dir)
+    env["EDIGW_HTTP_PORT"] = str(settings.http_port)
+    env["EDIGW_OUTBOX_STALE_AFTER_SECONDS"] = str(settings.outbox_stale_after_seconds)
     return env
 
 
