@@ -99,7 +99,8 @@ def acknowledge(summary: InterchangeSummary, outcomes: Sequence[MessageOutcome])
     extensions: tuple[Extension, ...] = ()
     if first is not None and (first.location.segment_tag or first.location.element_index):
         element = first.location.element_index
-        s011 = (str(element), str(first.location.component_index or "")) if element else ()
+        component = first.location.component_index
+        s011 = (str(element), *((str(component),) if component else ())) if element else ()
         extensions = (Extension(tag="UCI", elements=((first.location.segment_tag or "",), s011)),)
     return FunctionalAck(
         interchange_ref=summary.header.reference,

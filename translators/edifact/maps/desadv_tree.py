@@ -28,7 +28,8 @@ class Node:
 
     @property
     def packaged(self) -> bool:
-        return bool(self.measures or self.marks or self.sscc or self.tracking)
+        """Labelled as a package (SSCC, marks, tracking); PAC/MEA alone also describe a shipment."""
+        return bool(self.marks or self.sscc or self.tracking)
 
     def all_items(self) -> list[tuple[str | None, ShipItem]]:
         """Items of this node and, flattened, of every descendant."""

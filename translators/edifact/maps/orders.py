@@ -98,6 +98,7 @@ class OrdersReader:
             k: []
             for k in (
                 "parties",
+                "contacts",
                 "references",
                 "dates",
                 "terms",
