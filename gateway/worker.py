@@ -14,7 +14,7 @@ from gateway.observability import configure_logging
 
 log = logging.getLogger(__name__)
 
-TASK_MODULES = ["gateway.system.tasks", "gateway.inbound.tasks", "gateway.erp.tasks"]
+TASK_MODULES = ["gateway.system.tasks", "gateway.inbound.tasks", "gateway.erp.tasks", "gateway.as2.tasks"]
 
 
 def area_of(task_name: str) -> str:

@@ -32,7 +32,13 @@ from partners.keys import (
     self_signed_certificate,
 )
 from partners.profile import PartnerIdentities
-from partners.rollover import ExpiryWarning, ManagedCertificate, expiry_warnings
+from partners.rollover import (
+    ExpiryWarning,
+    ManagedCertificate,
+    choose_signing_cert,
+    expiry_warnings,
+    verification_candidates,
+)
 from partners.sealing import seal, unseal_any
 
 
@@ -300,3 +306,22 @@ def create_station(
 
 def find_station_by_as2_id(session: Session, as2_id: str) -> Station | None:
     return session.scalar(select(Station).where(Station.as2_id == as2_id))
+
+
+def signing_key(session: Session, station_id: int, master_keys: Sequence[bytes], now: datetime) -> StationKey | None:
+    """The station's newest active signing key (for MDNs and outbound messages)."""
+    rows = [r for r in certificates_of(session, station_id=station_id) if r.sealed_private_key is not None]
+    chosen = choose_signing_cert([managed(r) for r in rows], now)
+    if chosen is None:
+        return None
+    row = next(r for r in rows if r.fingerprint_sha256 == chosen.info.fingerprint_sha256)
+    cert = x509.load_pem_x509_certificate(row.info["pem"].encode())
+    return StationKey(cert, load_private_key(_unseal(row, master_keys)), row.id)
+
+
+def partner_verification_certs(session: Session, partner_id: int, now: datetime) -> list[x509.Certificate]:
+    """Every active signing certificate of the partner, newest first (rollover: accept any valid)."""
+    rows = certificates_of(session, partner_id=partner_id)
+    active = {c.info.fingerprint_sha256 for c in verification_candidates([managed(r) for r in rows], now)}
+    ordered = sorted((r for r in rows if r.fingerprint_sha256 in active), key=lambda r: r.id, reverse=True)
+    return [x509.load_pem_x509_certificate(r.info["pem"].encode()) for r in ordered]

@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -78,13 +78,8 @@ def _sender_is_partner(session: Session, partner: Partner, interchange: Intercha
     return found is not None and found.id == partner.id
 
 
-def _seen_recently(
-    session: Session, exchange: Exchange, interchange: InterchangeResult, window: timedelta
-) -> bool:
-    """Record the interchange control number; True if the partner sent it already within ``window``."""
-    ref = f"{interchange.sender_id.strip()}:{interchange.control_ref}"
-    syntax = interchange.syntax
-    seen = session.scalar(
+def _seen_query(exchange: Exchange, syntax: str, ref: str) -> Select[SeenControlRef]:
+    return (
         select(SeenControlRef)
         .where(
             SeenControlRef.partner_id == exchange.partner_id,
@@ -94,19 +89,35 @@ def _seen_recently(
         )
         .with_for_update()
     )
+
+
+def _seen_recently(
+    session: Session, exchange: Exchange, interchange: InterchangeResult, window: timedelta
+) -> bool:
+    """Record the interchange control number; True if the partner sent it already within ``window``.
+
+    Two copies processed at once race on the unique row: the loser sees the winner's row and is the
+    duplicate.
+    """
+    ref = f"{interchange.sender_id.strip()}:{interchange.control_ref}"
     now = utcnow()
+    seen = session.scalar(_seen_query(exchange, interchange.syntax, ref))
     if seen is None:
-        session.add(
-            SeenControlRef(
-                partner_id=exchange.partner_id,
-                syntax=syntax,
-                level="interchange",
-                ref=ref,
-                exchange_id=exchange.id,
-                seen_at=now,
-            )
+        row = SeenControlRef(
+            partner_id=exchange.partner_id,
+            syntax=interchange.syntax,
+            level="interchange",
+            ref=ref,
+            exchange_id=exchange.id,
+            seen_at=now,
         )
-        return False
+        try:
+            with session.begin_nested():
+                session.add(row)
+            return False
+        except IntegrityError:
+            seen = session.scalar(_seen_query(exchange, interchange.syntax, ref))
+            assert seen is not None
     if seen.exchange_id != exchange.id and now - seen.seen_at <= window:
         return True
     seen.exchange_id, seen.seen_at = exchange.id, now

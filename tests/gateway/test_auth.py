@@ -18,7 +18,7 @@ from gateway.errors import InvalidInputError
 from gateway.models import ApiToken, AuditEvent, Role
 from gateway.models.base import utcnow
 
-PUBLIC = {"/health", "/ready", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+PUBLIC = {"/as2", "/health", "/ready", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 # (method, path, roles allowed besides admin)
 MATRIX: list[tuple[str, str, set[Role]]] = [

@@ -1,0 +1,347 @@
+"""Receiving an AS2 message (DESIGN.md §3, T1): identify the partnership, unwrap, accept the payloads,
+build and archive the MDN, all in one transaction, so the MDN is only ever sent for what is committed.
+
+Every request's exact body and headers are archived, also when it is refused, so nothing received is
+lost. A repeated Message-ID gets the MDN stored for the first receipt, byte for byte (RFC 4130 §5.5);
+a failed message creates no exchange, so its resend is processed afresh.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.archive.blobs import get_blob
+from gateway.archive.chain import append
+from gateway.as2.cms import KeyPair
+from gateway.as2.errors import AS2Error, UnknownTradingPartnerError
+from gateway.as2.headers import new_message_id
+from gateway.as2.inbound import InboundMessage, InboundPolicy, unwrap
+from gateway.as2.mdn import Mdn, MdnRequest, build_mdn, disposition_text
+from gateway.as2.mime import Headers, Limits
+from gateway.certificates import service as certs
+from gateway.config import Settings
+from gateway.inbound.service import Received, accept
+from gateway.keys import master_key
+from gateway.models.base import utcnow
+from gateway.models.certificate import Station
+from gateway.models.exchange import Direction, Exchange
+from gateway.models.partner import Partner
+from gateway.onboarding.service import find_by_as2_id, profile_of
+from gateway.outbox import enqueue
+from partners.as2_settings import As2Settings
+
+MDN_CONTENT_TYPES = ("multipart/report", "message/disposition-notification")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The HTTP answer: a sync MDN, or an empty 200 (async or no MDN requested)."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+
+@dataclass(frozen=True)
+class Partnership:
+    partner: Partner
+    station: Station
+    as2: As2Settings | None
+    keys: tuple[KeyPair, ...]
+    signer: KeyPair | None
+    partner_certs: tuple[x509.Certificate, ...]
+
+
+def is_mdn(http: Headers) -> bool:
+    content_type = (http.get("content-type") or "").split(";", 1)[0].strip().lower()
+    return content_type in MDN_CONTENT_TYPES
+
+
+def _partnership(session: Session, settings: Settings, request: MdnRequest, now: datetime) -> Partnership:
+    partner = find_by_as2_id(session, request.partner or "")
+    station = certs.find_station_by_as2_id(session, request.us or "")
+    if partner is None or station is None or not partner.enabled:
+        raise UnknownTradingPartnerError(
+            f"no partnership from AS2-From {request.partner!r} to AS2-To {request.us!r}"
+        )
+    keys_master = [master_key(settings)]
+    keys = tuple(
+        KeyPair(k.private_key, k.certificate) for k in certs.station_keys(session, station.id, keys_master)
+    )
+    signing = certs.signing_key(session, station.id, keys_master, now)
+    return Partnership(
+        partner=partner,
+        station=station,
+        as2=profile_of(partner).transports.as2,
+        keys=keys,
+        signer=KeyPair(signing.private_key, signing.certificate) if signing else None,
+        partner_certs=tuple(certs.partner_verification_certs(session, partner.id, now)),
+    )
+
+
+def _policy(as2: As2Settings | None, now: datetime) -> InboundPolicy:
+    """The partner's inbound requirements; a partner without AS2 settings must sign and encrypt."""
+    if as2 is None:
+        return InboundPolicy(require_signature=True, require_encryption=True, verify_at=now)
+    return InboundPolicy(
+        require_signature=as2.require_signed_inbound,
+        require_encryption=as2.require_encrypted_inbound,
+        allow_md5=as2.legacy_md5,
+        verify_at=now,
+    )
+
+
+def _wire_meta(http: Headers) -> dict[str, Any]:
+    return {"headers": [[name, value] for name, value in http.items()]}
+
+
+def _mdn(
+    settings: Settings,
+    request: MdnRequest,
+    now: datetime,
+    *,
+    error: AS2Error | None = None,
+    message: InboundMessage | None = None,
+    signer: KeyPair | None = None,
+) -> Mdn:
+    return build_mdn(
+        request,
+        disposition=disposition_text(error),
+        message_id=new_message_id(settings.as2_mdn_domain),
+        now=now,
+        received_mic=(message.mic, message.mic_algorithm) if message else None,
+        sign_with=signer,
+    )
+
+
+def _archive_mdn(session: Session, settings: Settings, mdn: Mdn, exchange_id: int | None) -> str:
+    meta = {
+        "headers": [list(h) for h in mdn.headers],
+        "disposition": mdn.disposition,
+        "message_id": mdn.message_id,
+    }
+    record = append(
+        session,
+        settings.resolved_archive_dir,
+        "as2-mdn-out",
+        mdn.body,
+        meta=meta,
+        subject_type="exchange" if exchange_id else None,
+        subject_id=exchange_id,
+    )
+    return record.content_sha256
+
+
+def _reply(mdn: Mdn | None, request: MdnRequest) -> Reply:
+    if mdn is None or request.is_async:
+        return Reply(200)
+    return Reply(200, mdn.headers, mdn.body)
+
+
+def _queue_async(
+    session: Session, settings: Settings, request: MdnRequest, mdn: Mdn, sha: str, partner_id: int | None
+) -> None:
+    """Deliver the MDN from a task (only ever to a URL on the partner's allow-list, checked there)."""
+    if not request.is_async or partner_id is None:
+        return
+    args = {
+        "partner_id": partner_id,
+        "url": request.receipt_url,
+        "mdn_sha256": sha,
+        "headers": [list(h) for h in mdn.headers],
+    }
+    enqueue(
+        session,
+        settings,
+        "as2.send_mdn",
+        subject_type="partner",
+        subject_id=partner_id,
+        args=args,
+        dedup_key=f"as2.send_mdn:{mdn.message_id}",
+    )
+
+
+def _refuse(
+    session: Session,
+    settings: Settings,
+    http: Headers,
+    body: bytes,
+    request: MdnRequest,
+    error: AS2Error,
+    signer: KeyPair | None,
+    now: datetime,
+    partner_id: int | None = None,
+) -> tuple[Mdn | None, Reply]:
+    append(
+        session,
+        settings.resolved_archive_dir,
+        "as2-refused",
+        body,
+        meta=_wire_meta(http) | {"disposition": error.disposition, "reason": str(error)},
+    )
+    if not request.wants_mdn:
+        return None, Reply(400, (("Content-Type", "text/plain"),), f"{error.disposition}: {error}".encode())
+    mdn = _mdn(settings, request, now, error=error, signer=signer)
+    _queue_async(session, settings, request, mdn, _archive_mdn(session, settings, mdn, None), partner_id)
+    return mdn, _reply(mdn, request)
+
+
+def _stored_reply(settings: Settings, exchange: Exchange, request: MdnRequest) -> Reply:
+    exchange.duplicate_count += 1
+    stored = exchange.meta.get("mdn")
+    if not stored:
+        return Reply(200)
+    body = get_blob(settings.resolved_archive_dir, stored["sha256"])
+    headers = tuple((name, value) for name, value in stored["headers"])
+    return Reply(200) if request.is_async else Reply(200, headers, body)
+
+
+def _earlier(session: Session, partner_id: int, message_id: str | None) -> Exchange | None:
+    if not message_id:
+        return None
+    return session.scalar(
+        select(Exchange).where(
+            Exchange.partner_id == partner_id,
+            Exchange.direction == Direction.INBOUND,
+            Exchange.transport == "as2",
+            Exchange.message_id == message_id,
+        )
+    )
+
+
+def _evidence(message: InboundMessage) -> dict[str, Any]:
+    signer = message.signer
+    return {
+        "as2_message_id": message.message_id,
+        "layers": list(message.layers),
+        "mic": message.mic,
+        "mic_algorithm": message.mic_algorithm,
+        "signature_algorithm": message.signature_algorithm,
+        "signer_sha256": signer.fingerprint(hashes.SHA256()).hex() if signer else None,
+        "signer_subject": signer.subject.rfc4514_string() if signer else None,
+    }
+
+
+def _accept_payloads(
+    session: Session, settings: Settings, p: Partnership, message: InboundMessage
+) -> list[int]:
+    ids = []
+    for index, payload in enumerate(message.payloads):
+        message_id = message.message_id or ""
+        result = accept(
+            session,
+            settings,
+            Received(
+                partner_id=p.partner.id,
+                transport="as2",
+                content=payload.data,
+                filename=payload.filename,
+                message_id=message_id if index == 0 else f"{message_id}#{index}",
+                content_type=payload.content_type,
+                meta=_evidence(message),
+            ),
+        )
+        ids.append(result.exchange_id)
+    return ids
+
+
+def _archive_evidence(
+    session: Session,
+    settings: Settings,
+    http: Headers,
+    body: bytes,
+    message: InboundMessage,
+    exchange_id: int,
+) -> None:
+    root = settings.resolved_archive_dir
+    append(
+        session,
+        root,
+        "as2-wire-in",
+        body,
+        meta=_wire_meta(http),
+        subject_type="exchange",
+        subject_id=exchange_id,
+    )
+    if message.signed and message.signature is not None:
+        signer_pem = message.signer.public_bytes(Encoding.PEM).decode() if message.signer else None
+        meta = {
+            "signature_der_base64": base64.b64encode(message.signature).decode(),
+            "signer_pem": signer_pem,
+        }
+        append(
+            session,
+            root,
+            "as2-signed-entity",
+            message.mic_content,
+            meta=meta | _evidence(message),
+            subject_type="exchange",
+            subject_id=exchange_id,
+        )
+
+
+def receive(
+    session: Session,
+    settings: Settings,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    now: datetime | None = None,
+) -> tuple[Mdn | None, Reply]:
+    """Process one POST to /as2 inside the caller's transaction; returns the MDN (to deliver async if
+    asked) and the HTTP reply."""
+    now = now or utcnow()
+    http = Headers.of(headers)
+    request = MdnRequest.from_headers(http)
+    try:
+        partnership = _partnership(session, settings, request, now)
+    except UnknownTradingPartnerError as error:
+        return _refuse(session, settings, http, body, request, error, None, now)
+    earlier = _earlier(session, partnership.partner.id, request.original_message_id)
+    if earlier is not None:
+        return None, _stored_reply(settings, earlier, request)
+    limits = Limits(
+        max_body_bytes=settings.as2_max_body_bytes, max_decompressed_bytes=settings.as2_max_decompressed_bytes
+    )
+    try:
+        message = unwrap(
+            http,
+            body,
+            keys=partnership.keys,
+            partner_certs=partnership.partner_certs,
+            policy=_policy(partnership.as2, now),
+            limits=limits,
+        )
+    except AS2Error as error:
+        return _refuse(
+            session, settings, http, body, request, error, partnership.signer, now, partnership.partner.id
+        )
+    exchange_ids = _accept_payloads(session, settings, partnership, message)
+    _archive_evidence(session, settings, http, body, message, exchange_ids[0])
+    mdn = (
+        _mdn(settings, request, now, message=message, signer=partnership.signer)
+        if request.wants_mdn
+        else None
+    )
+    if mdn is not None:
+        sha = _archive_mdn(session, settings, mdn, exchange_ids[0])
+        _queue_async(session, settings, request, mdn, sha, partnership.partner.id)
+        stored = {
+            "sha256": sha,
+            "headers": [list(h) for h in mdn.headers],
+            "message_id": mdn.message_id,
+            "disposition": mdn.disposition,
+        }
+        for exchange_id in exchange_ids:
+            exchange = session.get(Exchange, exchange_id)
+            assert exchange is not None
+            exchange.meta = exchange.meta | {"mdn": stored, "mdn_async_url": request.receipt_url}
+    return mdn, _reply(mdn, request)
