@@ -1,0 +1,77 @@
+"""``edigw sftp-server`` and ``edigw sftp ...``: run the SFTP process, show our host key, and manage
+the client keys (or passwords) we use on partners' servers."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from gateway.config import get_settings
+from gateway.observability import configure_logging
+
+sftp_app = typer.Typer(
+    help="SFTP: our host key, client credentials for partners' servers.", no_args_is_help=True
+)
+
+
+def sftp_server(
+    listen: Annotated[
+        bool | None,
+        typer.Option("--listen/--no-listen", help="Run the embedded server (default EDIGW_SFTP_ENABLED)."),
+    ] = None,
+) -> None:
+    """Run the embedded SFTP server, the inbox watcher and the scheduled pulls (until SIGTERM)."""
+    from gateway.sftp.runner import run_sftp
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    run_sftp(settings, stop, settings.sftp_enabled if listen is None else listen)
+
+
+@sftp_app.command("host-key")
+def host_key() -> None:
+    """Print the embedded server's public host key (for partners' known_hosts) and its fingerprint."""
+    from gateway.sftp.ssh import fingerprint_of, load_host_key, public_line
+
+    key = load_host_key(get_settings())
+    typer.echo(public_line(key))
+    typer.echo(fingerprint_of(key))
+
+
+@sftp_app.command("client-key")
+def client_key(
+    ref: Annotated[str, typer.Argument(help="The profile's client_key_ref.")],
+    import_file: Annotated[
+        Path | None, typer.Option("--import", help="Store this unencrypted private key instead.")
+    ] = None,
+) -> None:
+    """Create (or import) our key for a partner's server; prints the public key to send them."""
+    from gateway.sftp.credentials import generate_client_key, import_client_key
+
+    settings = get_settings()
+    if import_file is None:
+        typer.echo(generate_client_key(settings, ref))
+    else:
+        typer.echo(import_client_key(settings, ref, import_file.read_bytes()))
+
+
+@sftp_app.command("password")
+def password(ref: Annotated[str, typer.Argument(help="The profile's password_secret_ref.")]) -> None:
+    """Store a password for a partner's server (read from the prompt, sealed at rest)."""
+    from gateway.sftp.credentials import store_secret
+
+    secret = typer.prompt("password", hide_input=True)
+    store_secret(get_settings(), ref, secret.encode("utf-8"))
+    typer.echo(f"stored {ref}")
