@@ -234,7 +234,7 @@ def purchase_orders(draw: st.DrawFn) -> PurchaseOrder:
     )
     carrier = st.builds(
         Carrier,
-        routing_sequence=DIGITS,
+        routing_sequence=st.none() | DIGITS.filter(lambda d: d != "20"),
         id=st.none() | TEXT,
         id_qualifier=st.none() | DIGITS,
         transport_method=st.none() | DIGITS,
@@ -420,7 +420,12 @@ def ship_notices(draw: st.DrawFn) -> ShipNotice:
         location_qualifier=location[0] if location else None,
         location=location[1] if location else None,
     )
-    carrier = st.builds(Carrier, routing_sequence=DIGITS, id=st.none() | TEXT, name=st.none() | TEXT)
+    carrier = st.builds(
+        Carrier,
+        routing_sequence=st.none() | DIGITS.filter(lambda d: d != "20"),
+        id=st.none() | TEXT,
+        name=st.none() | TEXT,
+    )
     return ShipNotice(
         purpose=draw(coded(codes.PURPOSE, Purpose.OTHER)),
         shipment_id=draw(TEXT),

@@ -22,6 +22,7 @@ PAT_DISCOUNT = "22"
 DTM_NET_DUE, DTM_DISCOUNT_DUE = "13", "12"
 PCD_DISCOUNT = "12"
 TDT_STAGE, TDT_MODE, TDT_MEANS, TDT_CARRIER = 1, 3, 4, 5
+TDT_MAIN_CARRIAGE = "20"
 TOD_FUNCTION, TOD_PAYMENT, TOD_TERMS = 1, 2, 3
 ALC_INDICATOR, ALC_HANDLING, ALC_SERVICE = 1, 3, 5
 ALC_CODES = {"A": AllowanceOrCharge.ALLOWANCE, "C": AllowanceOrCharge.CHARGE}
@@ -76,7 +77,7 @@ def write_pat(terms: PaymentTerms) -> list[SegmentSpec]:
 
 def read_tdt(seg: Segment) -> Carrier:
     return Carrier(
-        routing_sequence=seg.get(TDT_STAGE) or None,
+        routing_sequence=None if seg.get(TDT_STAGE) in ("", TDT_MAIN_CARRIAGE) else seg.get(TDT_STAGE),
         transport_method=seg.get(TDT_MODE, 1) or None,
         service_level=seg.get(TDT_MEANS, 1) or None,
         id=seg.get(TDT_CARRIER, 1) or None,
@@ -89,7 +90,7 @@ def write_tdt(carrier: Carrier) -> SegmentSpec:
     return (
         "TDT",
         [
-            carrier.routing_sequence or "20",
+            carrier.routing_sequence or TDT_MAIN_CARRIAGE,
             None,
             [carrier.transport_method or ""],
             [carrier.service_level or ""],
