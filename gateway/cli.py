@@ -19,6 +19,7 @@ from gateway.db import get_database, upgrade
 from gateway.models import JobStatus, OutboxJob, Role
 from gateway.observability import configure_logging
 from gateway.onboarding.cli import partners_app
+from gateway.sftp.cli import sftp_app, sftp_server
 
 app = typer.Typer(help="EDI partner gateway.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -34,6 +35,8 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(partners_app, name="partners")
 app.add_typer(certs_app, name="certs")
 app.add_typer(stations_app, name="stations")
+app.add_typer(sftp_app, name="sftp")
+app.command("sftp-server")(sftp_server)
 
 PING_POLL_SECONDS = 0.1
 

@@ -43,6 +43,7 @@ class Supervisor:
             "api": [*cli, "api"],
             "worker": [*cli, "worker", "--concurrency", str(self.workers)],
             "relay": [*cli, "relay"],
+            "sftp": [*cli, "sftp-server"],
         }
 
     def child_env(self) -> dict[str, str]:

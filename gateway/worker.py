@@ -14,7 +14,13 @@ from gateway.observability import configure_logging
 
 log = logging.getLogger(__name__)
 
-TASK_MODULES = ["gateway.system.tasks", "gateway.inbound.tasks", "gateway.erp.tasks", "gateway.as2.tasks"]
+TASK_MODULES = [
+    "gateway.system.tasks",
+    "gateway.inbound.tasks",
+    "gateway.erp.tasks",
+    "gateway.as2.tasks",
+    "gateway.sftp.tasks",
+]
 
 
 def area_of(task_name: str) -> str:

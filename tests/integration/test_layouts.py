@@ -60,7 +60,7 @@ def children() -> Iterator[list[Child]]:
 
 
 def test_serve_runs_everything_embedded_and_stops_on_ctrl_c(tmp_path: Path, children: list[Child]) -> None:
-    settings = Settings(data_dir=tmp_path / "var", http_port=_free_port())
+    settings = Settings(data_dir=tmp_path / "var", http_port=_free_port(), sftp_port=_free_port())
     supervisor = start("serve", ["serve", "--workers", "2"], settings, tmp_path)
     children.append(supervisor)
     wait_until(lambda: _answers(settings.http_port, "/ready"), 60, "/ready", children)
@@ -82,7 +82,7 @@ def test_serve_runs_everything_embedded_and_stops_on_ctrl_c(tmp_path: Path, chil
 
     started = [json.loads(line) for line in supervisor.output().splitlines() if '"child"' in line]
     pids = [entry["pid"] for entry in started]
-    assert sorted(entry["child"] for entry in started) == ["api", "relay", "worker"]
+    assert sorted(entry["child"] for entry in started) == ["api", "relay", "sftp", "worker"]
 
     supervisor.proc.send_signal(signal.SIGINT)
     assert supervisor.proc.wait(timeout=60) == 0

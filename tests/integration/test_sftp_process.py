@@ -1,0 +1,69 @@
+"""``edigw sftp-server`` as a real process: the OpenSSH client uploads, the watcher loop in that process
+hands the file to accept() and moves it to ``archive/``; SIGTERM stops it cleanly."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from gateway.config import Settings
+from gateway.db import get_database, upgrade
+from gateway.models.exchange import Exchange
+from gateway.sftp.ssh import host_key_path, load_host_key, public_line
+from tests.gateway.sftp.helpers import (
+    SFTP_CLIENT,
+    SftpPeer,
+    add_partner,
+    free_port,
+    known_hosts_line,
+    new_key,
+    require_tool,
+    sftp_profile,
+)
+from tests.integration.processes import Child, start, stop_all, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def children() -> Iterator[list[Child]]:
+    running: list[Child] = []
+    yield running
+    stop_all(running)
+
+
+def _exchange_files(settings: Settings) -> list[str | None]:
+    with get_database(settings).sessions() as session:
+        return list(session.scalars(select(Exchange.filename)))
+
+
+def test_sftp_server_process_takes_an_upload_into_accept(tmp_path: Path, children: list[Child]) -> None:
+    require_tool(SFTP_CLIENT)
+    settings = Settings(data_dir=tmp_path / "var", sftp_port=free_port(), sftp_scan_interval_seconds=0.1)
+    upgrade(settings)
+    key = new_key(tmp_path, "acme_key")
+    add_partner(settings, sftp_profile("acme", inbound_keys=[key.public_line]))
+    server = start("sftp", ["sftp-server"], settings, tmp_path)
+    children.append(server)
+    wait_until(
+        lambda: host_key_path(settings).exists() and "listening" in server.output(), 30, "sftp", children
+    )
+
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(known_hosts_line(settings.sftp_port, public_line(load_host_key(settings))))
+    (tmp_path / "po.edi").write_bytes(b"ISA*00*process~")
+    peer = SftpPeer(settings.sftp_port, known_hosts, tmp_path)
+    upload = peer.run("acme", key.private, "put po.edi inbox/po.edi\n")
+    assert upload.returncode == 0, upload.stderr
+
+    archived = settings.resolved_sftp_root / "acme" / "archive" / "po.edi"
+    wait_until(archived.exists, 30, "file archived", children)
+    assert _exchange_files(settings) == ["po.edi"]
+    assert archived.read_bytes() == b"ISA*00*process~"
+
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(timeout=30) == 0
