@@ -20,6 +20,7 @@ TASK_MODULES = [
     "gateway.erp.tasks",
     "gateway.as2.tasks",
     "gateway.sftp.tasks",
+    "gateway.outbound.tasks",
 ]
 
 

@@ -21,6 +21,7 @@ from gateway.models.base import utcnow
 from gateway.models.exchange import Direction, Document, Exchange, ExchangeStatus, SeenControlRef
 from gateway.models.partner import Partner
 from gateway.onboarding.service import find_by_isa, find_by_unb, profile_of
+from gateway.outbound.service import queue_send
 from gateway.outbox import enqueue
 from partners.formats import AckPolicy, DocumentFormat
 from partners.formats import Direction as FormatDirection
@@ -197,7 +198,7 @@ def _messages(
 def _send_ack(
     session: Session, settings: Settings, exchange: Exchange, ack: OutboundAck, profile: PartnerProfile
 ) -> Exchange:
-    """Keep the rendered acknowledgement as an outbound exchange, archived, ready for its transport."""
+    """Keep the rendered acknowledgement as an outbound exchange, archived, and queue its send."""
     outbound = Exchange(
         partner_id=exchange.partner_id,
         direction=Direction.OUTBOUND,
@@ -224,6 +225,7 @@ def _send_ack(
     outbound.content_sha256 = record.content_sha256
     session.add(outbound)
     session.flush()
+    queue_send(session, settings, outbound)
     return outbound
 
 

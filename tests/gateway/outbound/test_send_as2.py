@@ -1,0 +1,271 @@
+"""outbound.send_exchange over AS2 against a real HTTP partner: sync MDNs (signed, unsigned, negative,
+tampered, wrong MIC), byte-identical retries with the same Message-ID, refusal, rollover, SSRF."""
+
+from __future__ import annotations
+
+import base64
+import socket
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from asn1crypto import cms
+from cryptography.hazmat.primitives import hashes
+from sqlalchemy import select
+
+from gateway.archive.blobs import get_blob
+from gateway.as2 import KeyPair
+from gateway.config import Settings
+from gateway.db import get_database
+from gateway.models import ArchiveRecord, JobStatus, OutboxJob
+from gateway.models.base import utcnow
+from gateway.models.exchange import ExchangeStatus
+from gateway.onboarding.service import update_partner
+from tests.gateway.as2.keys import Identity, make_identity
+from tests.partners.certs import make_cert, rsa_key
+
+from .as2_peer import NEGATIVE, TAMPERED, UNSIGNED, WRONG_MIC, As2Peer, as2_peer
+from .conftest import PAYLOAD, Outbound, add_partner, add_partner_cert, add_station, ready_exchange
+
+
+def _records(settings: Settings, exchange_id: int) -> list[ArchiveRecord]:
+    with get_database(settings).sessions() as session:
+        rows = session.scalars(
+            select(ArchiveRecord).where(ArchiveRecord.subject_id == exchange_id).order_by(ArchiveRecord.seq)
+        )
+        return [r for r in rows if r.kind.startswith("as2-")]
+
+
+def _send(outbound: Outbound, us: Identity, peer: As2Peer, partner: Identity, **as2: Any) -> int:
+    add_station(outbound.settings, us)
+    partner_id = add_partner(outbound.settings, peer.url, partner.cert, **as2)
+    return ready_exchange(outbound.settings, partner_id)
+
+
+def test_signed_encrypted_message_gets_a_verified_signed_mdn(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    exchange_id = _send(outbound, us, peer, partner)
+    assert outbound.run(exchange_id)
+    exchange = outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.SENT, exchange.error
+    assert exchange.meta["mdn_status"] == "received"
+    [received] = peer.received
+    assert received.layers == ("encrypted", "signed")
+    assert received.payloads[0].data == PAYLOAD
+    assert received.payloads[0].filename == "po.edi"
+    wire = exchange.meta["as2"]
+    assert (received.mic, received.mic_algorithm) == (wire["mic"], wire["mic_algorithm"])
+    assert exchange.meta["mdn"]["signer_sha256"] == partner.cert.fingerprint(hashes.SHA256()).hex()
+    outgoing, mdn = _records(outbound.settings, exchange_id)
+    assert (outgoing.kind, mdn.kind) == ("as2-outbound", "as2-mdn-in")
+    [(headers, body)] = peer.requests
+    assert get_blob(outbound.settings.resolved_archive_dir, outgoing.content_sha256) == body
+    assert dict(headers)["Message-ID"] == wire["message_id"] == exchange.meta["as2_message_id"]
+    sent = {name.lower(): value for name, value in headers}
+    assert all(sent[name.lower()] == value for name, value in wire["headers"]), (
+        "the archived headers went out"
+    )
+    assert mdn.meta["accepted"] is True
+    assert mdn.meta["original_message_id"] == wire["message_id"].strip("<>")
+
+
+def test_retries_after_5xx_resend_the_identical_bytes_with_the_same_message_id(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    peer.script[:] = ["503", "502"]
+    exchange_id = _send(outbound, us, peer, partner)
+    assert outbound.run(exchange_id) is False
+    assert outbound.run(exchange_id) is False
+    waiting = outbound.exchange(exchange_id)
+    assert waiting.status == ExchangeStatus.READY
+    assert "HTTP 502" in waiting.meta["last_error"]
+    assert outbound.run(exchange_id) is True
+    assert outbound.exchange(exchange_id).status == ExchangeStatus.SENT
+    bodies = [body for _, body in peer.requests]
+    ids = [dict(headers)["Message-ID"] for headers, _ in peer.requests]
+    assert len(bodies) == 3
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert len(set(ids)) == 1
+    assert [r.kind for r in _records(outbound.settings, exchange_id)] == ["as2-outbound", "as2-mdn-in"]
+
+
+def test_unreachable_partner_is_retried_and_fails_after_the_last_attempt(
+    outbound: Outbound, us: Identity, partner: Identity
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    add_station(outbound.settings, us)
+    partner_id = add_partner(outbound.settings, f"http://127.0.0.1:{port}/as2", partner.cert)
+    exchange_id = ready_exchange(outbound.settings, partner_id)
+    [job_id] = outbound.job_ids("outbound.send_exchange", exchange_id)
+    with get_database(outbound.settings).transaction() as session:
+        job = session.get(OutboxJob, job_id)
+        assert job is not None
+        job.max_attempts = 2
+    assert outbound.run(exchange_id) is False
+    assert outbound.exchange(exchange_id).status == ExchangeStatus.READY
+    assert outbound.job(job_id).status == JobStatus.PENDING
+    assert outbound.run(exchange_id) is False
+    failed = outbound.exchange(exchange_id)
+    assert failed.status == ExchangeStatus.FAILED
+    assert "RetryableSendError" in (failed.error or "")
+    assert outbound.job(job_id).status == JobStatus.DEAD
+    assert failed.meta["send_attempts"] == 2
+
+
+def test_4xx_fails_at_once(outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer) -> None:
+    peer.script[:] = ["403"]
+    exchange_id = _send(outbound, us, peer, partner)
+    assert outbound.run(exchange_id) is False
+    exchange = outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.FAILED
+    assert "HTTP 403" in (exchange.error or "")
+    [job_id] = outbound.job_ids("outbound.send_exchange", exchange_id)
+    assert outbound.job(job_id).status == JobStatus.DEAD
+
+
+def test_negative_mdn_fails_the_exchange_with_its_disposition(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    peer.script[:] = [NEGATIVE]
+    exchange_id = _send(outbound, us, peer, partner)
+    assert outbound.run(exchange_id)
+    exchange = outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.FAILED
+    assert (
+        exchange.error
+        == "negative MDN: automatic-action/MDN-sent-automatically; processed/error: decryption-failed"
+    )
+    assert exchange.meta["mdn"]["accepted"] is True
+    assert exchange.meta["mdn"]["positive"] is False
+    assert [r.kind for r in _records(outbound.settings, exchange_id)] == ["as2-outbound", "as2-mdn-in"]
+
+
+@pytest.mark.parametrize(
+    ("action", "problem"),
+    [(TAMPERED, "MDN not accepted: MDN signature"), (WRONG_MIC, "MIC mismatch"), (UNSIGNED, "not signed")],
+)
+def test_untrustworthy_mdn_is_not_accepted(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer, action: str, problem: str
+) -> None:
+    peer.script[:] = [action]
+    exchange_id = _send(outbound, us, peer, partner)
+    assert outbound.run(exchange_id)
+    exchange = outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.FAILED
+    assert problem in (exchange.error or "")
+    assert exchange.meta["mdn"]["accepted"] is False
+    mdn = _records(outbound.settings, exchange_id)[-1]
+    assert mdn.kind == "as2-mdn-in"
+    assert mdn.meta["accepted"] is False
+
+
+def test_unsigned_mdn_is_accepted_when_the_profile_asks_for_none(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    peer.script[:] = [UNSIGNED]
+    exchange_id = _send(outbound, us, peer, partner, mdn_signed=False)
+    assert outbound.run(exchange_id)
+    exchange = outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.SENT, exchange.error
+    assert exchange.meta["mdn"]["signer_sha256"] is None
+    assert "Disposition-Notification-Options" not in dict(peer.requests[0][0])
+
+
+def test_plain_message_without_mdn(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    exchange_id = _send(outbound, us, peer, partner, sign=False, encrypt=False, mdn_mode="none")
+    assert outbound.run(exchange_id)
+    exchange = outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.SENT
+    assert exchange.meta["mdn_status"] == "none"
+    assert peer.received[0].layers == ()
+    assert "Disposition-Notification-To" not in dict(peer.requests[0][0])
+
+
+def test_compressed_base64_sha512_oaep_aes128_options_reach_the_wire(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    exchange_id = _send(
+        outbound, us, peer, partner,
+        compression="before-signing", signature_algorithm="sha512", encryption_algorithm="aes128-cbc",
+        key_transport="rsa-oaep-sha256",
+        quirks={"content_transfer_encoding": "base64", "micalg_spelling": "rfc3851"},
+    )  # fmt: skip
+    assert outbound.run(exchange_id)
+    assert outbound.exchange(exchange_id).status == ExchangeStatus.SENT
+    received = peer.received[0]
+    assert received.layers == ("encrypted", "signed", "compressed")
+    assert received.mic_algorithm == "sha512"
+    headers = dict(peer.requests[0][0])
+    assert "signed-receipt-micalg=optional, sha512" in headers["Disposition-Notification-Options"]
+    assert headers["Content-Transfer-Encoding"] == "base64"
+    envelope = cms.ContentInfo.load(base64.b64decode(peer.requests[0][1]))["content"]
+    recipient = envelope["recipient_infos"][0].chosen
+    assert recipient["key_encryption_algorithm"]["algorithm"].native == "rsaes_oaep"
+    assert (
+        envelope["encrypted_content_info"]["content_encryption_algorithm"]["algorithm"].native == "aes128_cbc"
+    )
+
+
+def test_rollover_encrypts_to_the_newest_active_partner_certificate(
+    outbound: Outbound, us: Identity, key_dir: Any
+) -> None:
+    now = utcnow()
+    old = make_identity("partner-old", key_dir / "old")
+    new_key = rsa_key(2048, 7)
+    new_cert = make_cert("partner-new", key=new_key, not_before=now - timedelta(days=1),
+                         not_after=now + timedelta(days=90), serial=0xBEEF)  # fmt: skip
+    future_cert = make_cert("partner-next", key=rsa_key(2048, 8), not_before=now - timedelta(hours=1),
+                            not_after=now + timedelta(days=400), serial=0xF00D)  # fmt: skip
+    with as2_peer([old.pair, KeyPair(new_key, new_cert)], us.cert) as peer:
+        add_station(outbound.settings, us)
+        partner_id = add_partner(outbound.settings, peer.url, old.cert)
+        add_partner_cert(outbound.settings, partner_id, new_cert)
+        add_partner_cert(outbound.settings, partner_id, future_cert, active_from=now + timedelta(days=30))
+        exchange_id = ready_exchange(outbound.settings, partner_id)
+        assert outbound.run(exchange_id)
+        assert outbound.exchange(exchange_id).status == ExchangeStatus.SENT
+        envelope = cms.ContentInfo.load(peer.requests[0][1])["content"]
+    [recipient] = envelope["recipient_infos"]
+    assert recipient.chosen["rid"].chosen["serial_number"].native == 0xBEEF
+    fingerprint = new_cert.fingerprint(hashes.SHA256()).hex()
+    assert outbound.exchange(exchange_id).meta["as2"]["encrypted_to_sha256"] == fingerprint
+
+
+def test_partner_host_resolving_to_a_private_address_is_refused(
+    outbound: Outbound, us: Identity, partner: Identity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = socket.getaddrinfo
+
+    def resolve(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "as2.partner.example":
+            return real("10.1.2.3", *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    add_station(outbound.settings, us)
+    partner_id = add_partner(outbound.settings, "https://as2.partner.example/as2", partner.cert)
+    with get_database(outbound.settings).transaction() as session:
+        update_partner(session, partner_id, {"transports": {"as2": {"allow_private_network": False}}})
+    exchange_id = ready_exchange(outbound.settings, partner_id)
+    assert outbound.run(exchange_id) is False
+    exchange = outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.FAILED
+    assert "10.1.2.3, a private address" in (exchange.error or "")
+
+
+def test_missing_partner_certificate_fails_with_a_setup_error(
+    outbound: Outbound, us: Identity, peer: As2Peer
+) -> None:
+    add_station(outbound.settings, us)
+    partner_id = add_partner(outbound.settings, peer.url, None)
+    exchange_id = ready_exchange(outbound.settings, partner_id)
+    assert outbound.run(exchange_id) is False
+    exchange = outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.FAILED
+    assert "no active encryption certificate" in (exchange.error or "")
+    assert peer.requests == []
