@@ -140,9 +140,15 @@ def take_inbox_file(settings: Settings, path: Path, accept_fn: AcceptFn = accept
 
 
 def enqueue_delivery(
-    session: Session, settings: Settings, partner_id: int, filename: str, content: bytes
+    session: Session,
+    settings: Settings,
+    partner_id: int,
+    filename: str,
+    content: bytes,
+    dedup_key: str | None = None,
 ) -> OutboxJob:
-    """Queue a document for an SFTP partner in the caller's transaction (blob stored first)."""
+    """Queue a document for an SFTP partner in the caller's transaction (blob stored first); a job with
+    the same ``dedup_key`` is reused."""
     check_file_name(filename)
     digest = put_blob(settings.resolved_archive_dir, content)
     return enqueue(
@@ -152,5 +158,5 @@ def enqueue_delivery(
         subject_type="partner",
         subject_id=partner_id,
         args={"filename": filename, "sha256": digest},
-        dedup_key=f"{PUSH_TASK}:{partner_id}:{filename}:{digest}",
+        dedup_key=dedup_key,
     )

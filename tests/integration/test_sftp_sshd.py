@@ -20,11 +20,11 @@ from gateway.models import JobStatus, OutboxJob
 from gateway.models.exchange import Exchange
 from gateway.models.partner import Partner
 from gateway.outbox import run_job
-from gateway.sftp import tasks
+from gateway.sftp import tasks, transfer
 from gateway.sftp.credentials import generate_client_key
 from gateway.sftp.errors import HostKeyMismatchError
 from gateway.sftp.service import enqueue_delivery
-from gateway.sftp.transfer import REMOVE_TASK, enqueue_due_pulls, pull, push
+from gateway.sftp.transfer import REMOVE_TASK, enqueue_due_pulls, fetch, import_fetched, push
 from partners.ssh_keys import ssh_fingerprint
 from tests.gateway.sftp.helpers import Sshd, add_partner, running_sshd, sftp_profile
 from tests.partners.factories import ed25519_line
@@ -173,15 +173,16 @@ def test_a_pull_that_dies_before_commit_imports_and_removes_nothing(
         accept(session, settings, received)
         raise SystemExit("worker killed mid-pull")
 
+    fetched = fetch(settings, partner)
     with pytest.raises(SystemExit), get_database(settings).transaction() as session:
-        pull(session, settings, partner, dies)
+        import_fetched(session, settings, partner, fetched, dies)
     with get_database(settings).sessions() as session:
         assert session.scalars(select(Exchange)).all() == []
     assert _jobs(settings, REMOVE_TASK) == []
     assert (download / "DESADV-9.edi").exists()
 
     with get_database(settings).transaction() as session:
-        report = pull(session, settings, partner, accept)
+        report = import_fetched(session, settings, partner, fetch(settings, partner), accept)
     assert [r.duplicate for r in report.accepted] == [False]
 
 
@@ -191,8 +192,33 @@ def test_a_file_changed_after_its_import_is_not_removed(settings_with_key: Setti
     path = sshd.root / "download" / "ORDRSP-1.edi"
     path.write_bytes(b"first version")
     with get_database(settings).transaction() as session:
-        pull(session, settings, partner, accept)
+        import_fetched(session, settings, partner, fetch(settings, partner), accept)
     path.write_bytes(b"second, longer version")
     [removal] = _jobs(settings, REMOVE_TASK)
     assert run_job(settings, removal.id, tasks.remove_remote_file)
     assert path.read_bytes() == b"second, longer version"
+
+
+def test_a_long_download_dir_is_pulled_in_batches(
+    settings_with_key: Settings, sshd: Sshd, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings_with_key
+    _partner(settings, sshd)
+    monkeypatch.setattr(transfer, "PULL_BATCH", 1)
+    for number in (1, 2):
+        (sshd.root / "download" / f"ORDRSP-{number}.edi").write_bytes(f"UNB+{number}'".encode())
+    with get_database(settings).transaction() as session:
+        enqueue_due_pulls(session, settings, now=0.0)
+    [first] = _jobs(settings, "sftp.pull_partner")
+    assert run_job(settings, first.id, tasks.pull_partner)
+    _, follow_up = _jobs(settings, "sftp.pull_partner")
+    assert follow_up.status is JobStatus.PENDING
+    assert (follow_up.dedup_key or "").endswith(f":after:{first.id}")
+    assert run_job(settings, follow_up.id, tasks.pull_partner)
+    with get_database(settings).sessions() as session:
+        names = sorted(session.scalars(select(Exchange.filename)))
+    assert names == ["ORDRSP-1.edi", "ORDRSP-2.edi"]
+    assert len(_jobs(settings, "sftp.pull_partner")) == 2, "the second batch was the last"
+    with get_database(settings).sessions() as session:
+        duplicates = sum(session.scalars(select(Exchange.duplicate_count)))
+    assert duplicates == 0, "a file awaiting its removal is not downloaded again"

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from gateway.config import Settings
 from gateway.db import get_database
@@ -46,8 +46,12 @@ class KeyPair:
     public_line: str
 
 
-def new_key(folder: Path, name: str) -> KeyPair:
-    key = ed25519.Ed25519PrivateKey.generate()
+def new_key(folder: Path, name: str, *, rsa_bits: int | None = None) -> KeyPair:
+    key: ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey = (
+        rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)
+        if rsa_bits
+        else ed25519.Ed25519PrivateKey.generate()
+    )
     private = folder / name
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()

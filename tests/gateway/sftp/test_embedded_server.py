@@ -219,3 +219,14 @@ def test_the_host_key_is_generated_once_and_kept_private(embedded: Embedded) -> 
     again = SftpServer(embedded.settings, lookup=lambda _user: None)
     assert again.host_key.asbytes() == embedded.server.host_key.asbytes()
     assert embedded.server.host_key.get_name() == "ssh-ed25519"
+
+
+def test_rsa_keys_log_in_with_sha2_signatures_only(embedded: Embedded) -> None:
+    key = new_key(embedded.peer.workdir, "rsa_key", rsa_bits=2048)
+    add_partner(embedded.settings, sftp_profile("gamma", inbound_keys=[key.public_line]))
+    sha1 = embedded.peer.run("gamma", key.private, "ls\n", "PubkeyAcceptedAlgorithms=ssh-rsa")
+    assert sha1.returncode == 255, "an ssh-rsa (SHA-1) signature does not log in"
+    sha2 = embedded.peer.run(
+        "gamma", key.private, "ls\n", "PubkeyAcceptedAlgorithms=rsa-sha2-512,rsa-sha2-256"
+    )
+    assert sha2.returncode == 0, sha2.stderr
