@@ -17,7 +17,7 @@ from gateway.certificates.cli import certs_app, stations_app
 from gateway.config import AREAS, get_settings
 from gateway.db import get_database, upgrade
 from gateway.models import JobStatus, OutboxJob, Role
-from gateway.observability import configure_logging
+from gateway.observability import configure_logging, logging_dict_config
 from gateway.onboarding.cli import partners_app
 from gateway.sftp.cli import sftp_app, sftp_server
 
@@ -67,18 +67,18 @@ def serve(
 
 @app.command()
 def api() -> None:
-    """Run the HTTP API only (scaled-out layout)."""
+    """Run the HTTP API only (scaled-out layout); EDIGW_HTTP_WORKERS processes."""
     import uvicorn
-
-    from gateway.app import create_app
 
     _logging()
     settings = get_settings()
     uvicorn.run(
-        create_app(settings),
+        "gateway.app:create_app",
+        factory=True,
         host=settings.http_host,
         port=settings.http_port,
-        log_config=None,
+        workers=settings.http_workers,
+        log_config=logging_dict_config(settings.log_level, settings.log_format),
         access_log=False,
         timeout_graceful_shutdown=10,
     )

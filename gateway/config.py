@@ -31,6 +31,7 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    http_workers: int = Field(default=1, ge=1, description="API server processes.")
     worker_concurrency: int = Field(default=2, ge=1)
     max_request_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
 

@@ -70,3 +70,21 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+
+
+def logging_dict_config(level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
+    """The same setup as :func:`configure_logging`, as a dictConfig (for server worker processes)."""
+    formatter: dict[str, Any] = (
+        {"()": f"{__name__}.JsonFormatter"}
+        if fmt == "json"
+        else {"()": f"{__name__}._TextFormatter", "fmt": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    )
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"main": formatter},
+        "handlers": {
+            "main": {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr"}
+        },
+        "root": {"handlers": ["main"], "level": level.upper()},
+    }
