@@ -45,7 +45,7 @@ def test_long_running_services_have_health_checks_and_restart() -> None:
 
 def test_readme_documents_every_setting() -> None:
     readme = (ROOT / "README.md").read_text()
-    documented = set(re.findall(r"`(EDIGW_[A-Z_]+)`", readme))
+    documented = set(re.findall(r"`(EDIGW_[A-Z0-9_]+)`", readme))
     missing = {f"EDIGW_{name.upper()}" for name in Settings.model_fields} - documented
     assert not missing, f"README configuration reference misses {sorted(missing)}"
 
