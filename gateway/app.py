@@ -23,10 +23,11 @@ from gateway.observability import (
     set_correlation_id,
 )
 from gateway.onboarding.endpoints import router as partners_router
+from gateway.outbound.endpoints import router as outbound_router
 from gateway.readiness import check_broker
 from gateway.system.endpoints import router as system_router
 
-ROUTERS = [auth_router, system_router, partners_router, certificates_router, as2_router]
+ROUTERS = [auth_router, system_router, partners_router, certificates_router, as2_router, outbound_router]
 
 MAX_CORRELATION_ID_CHARS = 64
 

@@ -30,6 +30,7 @@ MATRIX: list[tuple[str, str, set[Role]]] = [
     ("GET", "/v1/admin/partners", {Role.ONBOARDING, Role.OPERATOR, Role.AUDITOR}),
     ("GET", "/v1/admin/certificates/expiring", {Role.ONBOARDING, Role.OPERATOR, Role.AUDITOR}),
     ("GET", "/v1/admin/stations", {Role.ONBOARDING, Role.OPERATOR, Role.AUDITOR}),
+    ("GET", "/v1/admin/exchanges/overdue-mdns", {Role.OPERATOR, Role.AUDITOR}),
 ]
 
 

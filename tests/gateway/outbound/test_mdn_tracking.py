@@ -1,0 +1,240 @@
+"""Asynchronous MDNs matched to our messages (verified, archived, repeats and forgeries kept apart),
+MDN-overdue tracking, the operator resend API, and the REST and SFTP outbound transports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from gateway.app import create_app
+from gateway.as2 import Mdn, MdnRequest, build_mdn, disposition_text
+from gateway.as2.errors import AuthenticationFailedError
+from gateway.auth.service import create_token
+from gateway.db import get_database
+from gateway.models import ArchiveRecord, AuditEvent, JobStatus
+from gateway.models.auth import Role
+from gateway.models.base import utcnow
+from gateway.models.exchange import ExchangeStatus
+from gateway.onboarding.service import create_partner
+from gateway.outbound.service import ASYNC_MDN_WAIT, check_mdn_due, handle_incoming_mdn, overdue_mdns
+from gateway.sftp.credentials import generate_client_key
+from gateway.sftp.ssh import public_line
+from tests.gateway.as2.keys import Identity
+from tests.gateway.sftp.conftest import start_embedded
+from tests.gateway.sftp.helpers import sftp_profile
+
+from .as2_peer import ASYNC, As2Peer
+from .conftest import PAYLOAD, Outbound, add_partner, add_station, ready_exchange
+
+PUBLIC_URL = "https://gw.example"
+
+
+@pytest.fixture
+def async_outbound(outbound: Outbound, monkeypatch: pytest.MonkeyPatch) -> Outbound:
+    import gateway.outbound.tasks as tasks
+
+    outbound.settings = outbound.settings.model_copy(update={"as2_public_url": PUBLIC_URL})
+    monkeypatch.setattr(tasks, "get_settings", lambda: outbound.settings)
+    return outbound
+
+
+def _sent_async(outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer) -> int:
+    peer.script[:] = [ASYNC]
+    add_station(outbound.settings, us)
+    partner_id = add_partner(outbound.settings, peer.url, partner.cert, mdn_mode="async")
+    exchange_id = ready_exchange(outbound.settings, partner_id)
+    assert outbound.run(exchange_id)
+    return exchange_id
+
+
+def _deliver(outbound: Outbound, mdn: Mdn, body: bytes | None = None) -> bool:
+    with get_database(outbound.settings).transaction() as session:
+        return handle_incoming_mdn(session, outbound.settings, list(mdn.headers), body or mdn.body)
+
+
+def _mdn_records(outbound: Outbound, exchange_id: int) -> list[dict[str, Any]]:
+    with get_database(outbound.settings).sessions() as session:
+        rows = session.scalars(
+            select(ArchiveRecord)
+            .where(ArchiveRecord.kind == "as2-mdn-in", ArchiveRecord.subject_id == exchange_id)
+            .order_by(ArchiveRecord.seq)
+        )
+        return [r.meta for r in rows]
+
+
+def test_async_mdn_settles_the_exchange_once_and_forgeries_do_not(
+    async_outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    outbound = async_outbound
+    exchange_id = _sent_async(outbound, us, partner, peer)
+    waiting = outbound.exchange(exchange_id)
+    assert waiting.status == ExchangeStatus.SENT
+    assert waiting.meta["mdn_status"] == "awaiting"
+    assert dict(peer.requests[0][0])["Receipt-Delivery-Option"] == f"{PUBLIC_URL}/as2"
+    [mdn] = peer.async_mdns
+
+    assert _deliver(outbound, mdn, mdn.body.replace(b"processed", b"Processed", 1)) is True
+    forged = outbound.exchange(exchange_id)
+    assert forged.meta["mdn_status"] == "awaiting", "a forged MDN settles nothing"
+    assert "MDN signature" in forged.meta["mdn_unsettled"][0]["note"]
+
+    assert _deliver(outbound, mdn) is True
+    settled = outbound.exchange(exchange_id)
+    assert (settled.status, settled.meta["mdn_status"]) == (ExchangeStatus.SENT, "received")
+    assert settled.meta["mdn"]["received_mic"] == settled.meta["as2"]["mic"]
+
+    assert _deliver(outbound, mdn) is True
+    assert len(outbound.exchange(exchange_id).meta["mdn_unsettled"]) == 2
+    assert [m.get("accepted") for m in _mdn_records(outbound, exchange_id)] == [None, True, None]
+
+
+def test_mdn_for_a_message_we_never_sent_is_not_ours(
+    async_outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    _sent_async(async_outbound, us, partner, peer)
+    request = MdnRequest.from_headers(
+        {"Message-ID": "<never-sent@edigw.local>", "AS2-From": "gateway", "AS2-To": "partner",
+         "Disposition-Notification-To": "x", "Disposition-Notification-Options":
+         "signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, sha-256"}
+    )  # fmt: skip
+    stray = build_mdn(
+        request, disposition=disposition_text(), message_id="<m@peer>", now=utcnow(), sign_with=partner.pair
+    )
+    assert _deliver(async_outbound, stray) is False
+
+
+def test_negative_async_mdn_fails_the_exchange(
+    async_outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    exchange_id = _sent_async(async_outbound, us, partner, peer)
+    request = MdnRequest.from_headers(peer.requests[0][0])
+    negative = build_mdn(
+        request,
+        disposition=disposition_text(AuthenticationFailedError("bad signature")),
+        message_id="<neg@peer>",
+        now=utcnow(),
+        sign_with=partner.pair,
+    )
+    assert _deliver(async_outbound, negative) is True
+    exchange = async_outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.FAILED
+    assert exchange.error is not None and exchange.error.endswith("processed/error: authentication-failed")
+
+
+def test_overdue_mdn_is_tracked_and_the_operator_resends_the_same_bytes(
+    async_outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    outbound = async_outbound
+    exchange_id = _sent_async(outbound, us, partner, peer)
+    [check_job] = outbound.job_ids("outbound.check_mdn", exchange_id)
+    assert outbound.run(exchange_id, "outbound.check_mdn")
+    assert outbound.exchange(exchange_id).meta["mdn_status"] == "awaiting", "not due yet"
+    later = utcnow() + ASYNC_MDN_WAIT + timedelta(minutes=1)
+    with get_database(outbound.settings).transaction() as session:
+        assert overdue_mdns(session, utcnow()) == []
+        assert [e.id for e in overdue_mdns(session, later)] == [exchange_id]
+        assert check_mdn_due(session, exchange_id, later) is True
+    assert outbound.exchange(exchange_id).meta["mdn_status"] == "overdue"
+    assert outbound.job(check_job).status == JobStatus.DONE
+
+    with get_database(outbound.settings).transaction() as session:
+        _, operator = create_token(session, "ops", Role.OPERATOR)
+        _, auditor = create_token(session, "audit", Role.AUDITOR)
+    with TestClient(create_app(outbound.settings)) as client:
+        listed = client.get(
+            "/v1/admin/exchanges/overdue-mdns", headers={"Authorization": f"Bearer {auditor}"}
+        )
+        assert listed.status_code == 200
+        assert listed.json() == [], "the API asks with the real clock: not yet overdue by time"
+        url = f"/v1/admin/exchanges/{exchange_id}/resend"
+        assert client.post(url, headers={"Authorization": f"Bearer {auditor}"}).status_code == 403
+        response = client.post(url, headers={"Authorization": f"Bearer {operator}"})
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "ready"
+        again = client.post(url, headers={"Authorization": f"Bearer {operator}"})
+        assert again.status_code == 409
+        missing = client.post(
+            "/v1/admin/exchanges/999999/resend", headers={"Authorization": f"Bearer {operator}"}
+        )
+        assert missing.status_code == 404
+    peer.script[:] = [ASYNC]
+    assert outbound.run(exchange_id)
+    assert outbound.exchange(exchange_id).meta["mdn_status"] == "awaiting"
+    first, second = peer.requests
+    assert first[1] == second[1]
+    assert dict(first[0])["Message-ID"] == dict(second[0])["Message-ID"]
+    with get_database(outbound.settings).sessions() as session:
+        assert session.scalar(select(AuditEvent.action).where(AuditEvent.action == "exchange.resend"))
+    assert len(outbound.job_ids("outbound.check_mdn", exchange_id)) == 2
+
+
+def test_failed_exchange_resent_by_the_operator_goes_out_byte_identical(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    peer.script[:] = ["400"]
+    add_station(outbound.settings, us)
+    exchange_id = ready_exchange(outbound.settings, add_partner(outbound.settings, peer.url, partner.cert))
+    assert outbound.run(exchange_id) is False
+    assert outbound.exchange(exchange_id).status == ExchangeStatus.FAILED
+    with get_database(outbound.settings).transaction() as session:
+        _, operator = create_token(session, "ops", Role.OPERATOR)
+    with TestClient(create_app(outbound.settings)) as client:
+        url = f"/v1/admin/exchanges/{exchange_id}/resend"
+        assert client.post(url, headers={"Authorization": f"Bearer {operator}"}).status_code == 200
+    assert outbound.run(exchange_id)
+    assert outbound.exchange(exchange_id).status == ExchangeStatus.SENT
+    assert peer.requests[0][1] == peer.requests[1][1]
+    assert len(outbound.job_ids("outbound.send_exchange", exchange_id)) == 2
+
+
+def test_rest_partner_fetches_so_the_exchange_is_made_available(outbound: Outbound) -> None:
+    profile = {"code": "restco", "name": "Rest Co", "transports": {"rest": {}, "outbound": "rest"}}
+    with get_database(outbound.settings).transaction() as session:
+        partner_id = create_partner(session, profile).id
+    exchange_id = ready_exchange(outbound.settings, partner_id, transport="rest")
+    assert outbound.run(exchange_id)
+    exchange = outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.READY
+    assert "available_since" in exchange.meta
+
+
+def test_sftp_partner_server_receives_the_file(
+    outbound: Outbound, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gateway.outbound.tasks as tasks
+
+    settings = outbound.settings.model_copy(update={"sftp_port": 0})
+    outbound.settings = settings
+    monkeypatch.setattr(tasks, "get_settings", lambda: settings)
+    workdir = tmp_path / "client"
+    workdir.mkdir()
+    server, stop, thread = start_embedded(settings, workdir)
+    try:
+        account_key = generate_client_key(settings, "sftp/remote")
+        with get_database(settings).transaction() as session:
+            create_partner(session, sftp_profile("remote", inbound_keys=[account_key]))
+            remote = {
+                "allow_private_network": True, "host": "127.0.0.1", "port": server.peer.port,
+                "username": "remote", "host_key": public_line(server.server.host_key),
+                "client_key_ref": "sftp/remote", "upload_dir": "inbox",
+            }  # fmt: skip
+            profile = {
+                "code": "sftpco",
+                "name": "Sftp Co",
+                "transports": {"sftp": {"outbound": remote}, "outbound": "sftp"},
+            }
+            partner_id = create_partner(session, profile).id
+        exchange_id = ready_exchange(settings, partner_id, transport="sftp")
+        assert outbound.run(exchange_id)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    exchange = outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.SENT, exchange.error
+    assert (settings.resolved_sftp_root / "remote" / "inbox" / "po.edi").read_bytes() == PAYLOAD
+    assert exchange.meta["delivered_to"].endswith("/inbox/po.edi")
