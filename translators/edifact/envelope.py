@@ -36,6 +36,7 @@ from translators.edifact.messages import GroupSummary, InterchangeSummary, RawMe
 from translators.edifact.syntax import DEFAULT_LIMITS, Limits, Segment
 from translators.errors import Location, TranslatorError
 
+SERVICE_TAGS = frozenset({"UNH", "UNT", "UNG", "UNE", "UNZ", "UNB"})
 SUPPORTED_VERSIONS = frozenset({"1", "2", "3", "4"})
 MANDATORY_UNB = ((UNB.SYNTAX, 1), (UNB.SENDER, 1), (UNB.RECIPIENT, 1), (UNB.DATETIME, 1), (UNB.REFERENCE, 1))
 MANDATORY_UNH = ((UNH.REFERENCE, 1), (UNH.IDENTIFIER, 1), (UNH.IDENTIFIER, 2), (UNH.IDENTIFIER, 3))
@@ -47,7 +48,7 @@ def _missing(seg: Segment, required: tuple[tuple[int, int], ...]) -> tuple[int, 
 
 def _count(seg: Segment, element: int) -> int | None:
     value = seg.get(element)
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 class EnvelopeReader:
@@ -67,26 +68,32 @@ class EnvelopeReader:
     def __iter__(self) -> Iterator[RawMessage]:
         self._start(self.stream.open())
         stream = self.stream
-        for seg in stream.segments():
-            message = self._message
-            if message is not None and not seg.tag.startswith("UN"):
-                if len(message.segments) >= self.limits.max_segments_per_message:
-                    raise EdifactLimitError(
-                        f"message has more than {self.limits.max_segments_per_message} segments",
-                        message.location(seg),
-                    )
-                message.segments.append(seg)
+        service = SERVICE_TAGS
+        for batch in stream.batches():
+            for seg in batch:
+                message = self._message
+                if message is not None and seg.tag not in service:
+                    message.segments.append(seg)
+                    continue
+                done = self._service(seg)
                 if stream.findings:
-                    self._charset_findings(seg.index, message)
-                continue
-            done = self._service(seg)
+                    self._charset_findings(seg.index, done or self._message)
+                if done is not None:
+                    yield done
+            if self._message is not None:
+                self._check_message_size(self._message)
             if stream.findings:
-                self._charset_findings(seg.index, done or self._message)
-            if done is not None:
-                yield done
+                self._charset_findings(batch[-1].index if batch else 0, self._message)
         if self._message is not None:
             yield self._close_message_missing_unt(None)
         self._finish_interchange(None)
+
+    def _check_message_size(self, message: RawMessage) -> None:
+        if len(message.segments) > self.limits.max_segments_per_message:
+            raise EdifactLimitError(
+                f"message has more than {self.limits.max_segments_per_message} segments",
+                message.location(message.segments[-1]),
+            )
 
     def _service(self, seg: Segment) -> RawMessage | None:
         handler = {

@@ -40,6 +40,7 @@ from translators.errors import Location
 BOM = b"\xef\xbb\xbf"
 NEWLINES = "\r\n"
 MAX_FINDINGS = 20
+MARK = "\x01"
 PLACEHOLDERS = ("\ue000", "\ue001", "\ue002", "\ue003", "\ue004")
 
 
@@ -147,6 +148,45 @@ def tokenize_released(raw: str, sc: ServiceChars, index: int) -> Segment:
 def _restore_table(sc: ServiceChars) -> dict[int, str]:
     chars = (sc.release, sc.element, sc.component, sc.repetition, sc.terminator)
     return str.maketrans(dict(zip(PLACEHOLDERS, chars, strict=True)))
+
+
+def _escapes(sc: ServiceChars) -> list[tuple[str, str]]:
+    """(release + character, mark + digit) pairs, the released release character first. The marks keep
+    the chunk ASCII-compact, so ``str.split`` stays on its fast path."""
+    rel = sc.release
+    chars = (rel, sc.element, sc.component, sc.repetition, sc.terminator)
+    return [(rel + c, MARK + str(i)) for i, c in enumerate(chars) if c != NO_REPETITION]
+
+
+def _mark_released(text: str, rel: str, escapes: list[tuple[str, str]]) -> str:
+    for pair, marked in escapes:
+        if pair in text:
+            text = text.replace(pair, marked)
+    return text.replace(rel, "")
+
+
+@lru_cache(maxsize=32)
+def _unmarker(sc: ServiceChars) -> Callable[[str], str]:
+    pairs = [
+        (MARK + str(i), c)
+        for i, c in enumerate((sc.release, sc.element, sc.component, sc.repetition, sc.terminator))
+    ]
+
+    def unmark(value: str) -> str:
+        if MARK not in value:
+            return value
+        for marked, char in pairs:
+            value = value.replace(marked, char)
+        return value
+
+    return unmark
+
+
+def _restore(segment: Segment, unmark: Callable[[str], str]) -> None:
+    segment.tag = unmark(segment.tag)
+    segment.elements = [[unmark(v) for v in comps] for comps in segment.elements]
+    if segment.repeats:
+        segment.repeats = {k: [[unmark(v) for v in c] for c in occ] for k, occ in segment.repeats.items()}
 
 
 def tokenize_by_scan(raw: str, sc: ServiceChars, index: int) -> Segment:
@@ -340,26 +380,47 @@ class SegmentStream:
 
     def segments(self) -> Iterator[Segment]:
         """Every segment after UNB, in order, with its 1-based index in the source."""
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[Segment]]:
+        """The segments after UNB, one list per chunk read.
+
+        Released characters are swapped for private-use placeholders once per chunk (``str.replace``), so
+        every segment is then split with ``str.split``; only non-ASCII segments are checked for
+        placeholders to turn back (``str.isascii`` is O(1)). Data that already holds those placeholder
+        characters takes the character-by-character path instead.
+        """
         sc = self.service_chars
         term, rel = sc.terminator, sc.release
+        escapes = _escapes(sc)
         carry = ""
         for text in self._texts():
-            pieces = text.split(term)
-            pieces[0] = carry + pieces[0]
-            if rel + term in text:
-                pieces = join_released(pieces, sc)
-            carry = pieces.pop()
             if self._invalid is not None and len(self.findings) < MAX_FINDINGS:
-                self._find_invalid(text, pieces)
-            yield from self._tokenize_all(pieces)
+                self._find_invalid(text, term)
+            if rel != NO_REPETITION and rel in text:
+                if MARK in text:
+                    pieces = join_released((carry + text).split(term), sc)
+                    carry = pieces.pop()
+                    yield self._tokenize_scan(pieces)
+                    continue
+                pieces = _mark_released(text, rel, escapes).split(term)
+            else:
+                pieces = text.split(term)
+            pieces[0] = carry + pieces[0]
+            carry = pieces.pop()
+            yield self._tokenize_batch(pieces)
         if carry.strip():
-            yield from self._tokenize_all([carry.strip()])
+            yield self._tokenize_batch([carry.strip()])
 
-    def _tokenize_all(self, pieces: list[str]) -> Iterator[Segment]:
+    def _tokenize_batch(self, pieces: list[str]) -> list[Segment]:
         sc = self.service_chars
-        elem, comp, rel, rep = sc.element, sc.component, sc.release, sc.repetition
+        elem, comp, rep = sc.element, sc.component, sc.repetition
         has_rep = rep != NO_REPETITION
         max_chars, max_elements = self.limits.max_segment_chars, self.limits.max_elements
+        restore = _unmarker(sc)
+        out: list[Segment] = []
+        append = out.append
         index = self._count
         for raw in pieces:
             if len(raw) > max_chars:
@@ -369,12 +430,15 @@ class SegmentStream:
                     Code.ELEMENT_TOO_LONG,
                 )
             index += 1
-            if rel in raw or (has_rep and rep in raw):
-                segment = tokenize(raw, sc, index)
+            if has_rep and rep in raw:
+                segment = tokenize_plain(raw, sc, index)
             else:
                 parts = raw.split(elem)
                 segment = Segment(parts[0], [p.split(comp) for p in parts[1:]], index)
-            if len(segment.tag) != 3 and not self._normalise_tag(segment):
+            if MARK in raw:
+                _restore(segment, restore)
+            tag = segment.tag
+            if (len(tag) != 3 or tag == UNA_TAG) and not self._special(segment, raw):
                 index -= 1
                 continue
             if len(segment.elements) > max_elements:
@@ -383,13 +447,25 @@ class SegmentStream:
                     Location(segment_tag=segment.tag),
                     Code.TOO_MANY_CONSTITUENTS,
                 )
-            if segment.tag == UNA_TAG:
-                self._check_repeated_una(raw)
-                index -= 1
-                continue
-            self._count = index
-            yield segment
+            append(segment)
         self._count = index
+        return out
+
+    def _tokenize_scan(self, pieces: list[str]) -> list[Segment]:
+        out = []
+        for raw in pieces:
+            segment = tokenize(raw, self.service_chars, self._count + 1)
+            if self._special(segment, raw) if len(segment.tag) != 3 or segment.tag == UNA_TAG else True:
+                self._count += 1
+                out.append(segment)
+        return out
+
+    def _special(self, segment: Segment, raw: str) -> bool:
+        """Odd tags: a later UNA (checked, dropped), blanks or syntax 4 nesting (normalised), empties."""
+        if segment.tag == UNA_TAG:
+            self._check_repeated_una(raw)
+            return False
+        return self._normalise_tag(segment)
 
     def _normalise_tag(self, segment: Segment) -> bool:
         """Strip stray blanks and a syntax 4 tag's nesting components; False for an empty segment."""
@@ -397,19 +473,19 @@ class SegmentStream:
         segment.tag = tag
         return bool(tag) or bool(segment.elements)
 
-    def _find_invalid(self, text: str, pieces: list[str]) -> None:
+    def _find_invalid(self, text: str, term: str) -> None:
         invalid = self._invalid
         if invalid is None or invalid.search(text) is None:
             return
-        for offset, raw in enumerate(pieces, self._count + 1):
+        for offset, raw in enumerate(text.split(term), self._count + 1):
             if (found := invalid.search(raw)) is not None:
                 self.findings.append((offset, raw[:3], found.group()))
                 if len(self.findings) >= MAX_FINDINGS:
                     return
 
     def _check_repeated_una(self, raw: str) -> None:
-        """A UNA before a following interchange must announce the same characters."""
-        if raw[3:8] != self.service_chars.una()[3:8] and raw[3:8] != DEFAULT_CHARS.una()[3:8]:
+        """A UNA before a following interchange must announce the same component and element separators."""
+        if raw[3:5] != self.service_chars.una()[3:5] and raw[3:5] != DEFAULT_CHARS.una()[3:5]:
             raise ServiceStringAdviceError(
                 "a later interchange announces different service characters; split the file",
                 Location(segment_tag=UNA_TAG),

@@ -61,7 +61,7 @@ class Limits:
     max_components: int = 128
     max_segments_per_message: int = 1_000_000
     max_messages: int = 1_000_000
-    chunk_bytes: int = 1024 * 1024
+    chunk_bytes: int = 16 * 1024
 
 
 DEFAULT_LIMITS = Limits()

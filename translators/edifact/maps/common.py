@@ -79,7 +79,7 @@ class Reader:
         raw = seg.get(element, component)
         if not raw:
             return None
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             raise EdifactElementError(
                 f"{seg.tag} value {raw[:40]!r} is not an integer",
                 self.message.location(seg, element, component),

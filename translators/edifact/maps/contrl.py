@@ -75,7 +75,7 @@ def _action(status: AckLevelStatus | None, code: str | None) -> str:
 
 
 def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 class _AckBuilder:
@@ -126,7 +126,7 @@ class _AckBuilder:
                         code=error or "18",
                     ),
                 )
-                if element and element[0].isdigit()
+                if element and element[0].isascii() and element[0].isdigit()
                 else ()
             )
             notes.append(SegmentNote(tag=seg.get(UCM.TAG), position=0, code=error or None, elements=elements))

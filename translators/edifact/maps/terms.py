@@ -31,7 +31,8 @@ MEA_WEIGHT = "AAB"
 
 
 def read_pat(seg: Segment) -> PaymentTerms:
-    days = int(seg.get(PAT_PERIOD, 4)) if seg.get(PAT_PERIOD, 4).isdigit() else None
+    period = seg.get(PAT_PERIOD, 4)
+    days = int(period) if period.isascii() and period.isdigit() else None
     discount = seg.get(PAT_TYPE) == PAT_DISCOUNT
     return PaymentTerms(
         type_code=seg.get(PAT_TYPE) or None,
