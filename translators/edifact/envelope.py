@@ -31,8 +31,8 @@ from translators.edifact.headers import (
     InterchangeHeader,
     MessageHeader,
 )
-from translators.edifact.lexer import SegmentStream, Source
 from translators.edifact.messages import GroupSummary, InterchangeSummary, RawMessage
+from translators.edifact.stream import SegmentStream, Source
 from translators.edifact.syntax import DEFAULT_LIMITS, Limits, Segment
 from translators.errors import Location, TranslatorError
 

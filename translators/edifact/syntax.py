@@ -86,11 +86,10 @@ class Segment:
 
     def get(self, element: int, component: int = 1) -> str:
         """A component value, '' when absent."""
-        elements = self.elements
-        if element > len(elements):
+        try:
+            return self.elements[element - 1][component - 1]
+        except IndexError:
             return ""
-        comps = elements[element - 1]
-        return comps[component - 1] if component <= len(comps) else ""
 
     def composite(self, element: int) -> list[str]:
         """All components of an element ([] when absent)."""

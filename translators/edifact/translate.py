@@ -16,10 +16,10 @@ from translators.edifact.contrl import MessageOutcome, acknowledge
 from translators.edifact.envelope import EnvelopeReader
 from translators.edifact.errors import Code, EdifactMessageError, UnsupportedMessageError
 from translators.edifact.headers import InterchangeHeader, MessageHeader
-from translators.edifact.lexer import Source
 from translators.edifact.maps.contrl import contrl_to_ack
 from translators.edifact.maps.orders import orders_to_po
 from translators.edifact.messages import InterchangeSummary, RawMessage
+from translators.edifact.stream import Source
 from translators.edifact.syntax import DEFAULT_LIMITS, Limits
 from translators.errors import Location, TranslatorError
 

@@ -15,7 +15,7 @@ from translators.edifact.errors import (
     EdifactLimitError,
     ServiceStringAdviceError,
 )
-from translators.edifact.lexer import SegmentStream
+from translators.edifact.stream import SegmentStream
 from translators.edifact.syntax import DEFAULT_LIMITS, Limits
 
 BASIC = (

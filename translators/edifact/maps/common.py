@@ -277,11 +277,11 @@ def write_contact(contact: Contact) -> list[SegmentSpec]:
 def item_ids(seg: Segment, element: int, count: int = 1) -> list[ItemId]:
     """Item ids of LIN C212 (``count`` 1) or of PIA's five C212 composites."""
     out = []
-    for position in range(element, element + count):
-        value = seg.get(position, 1)
-        if value:
-            kind, qualifier = codes.ITEM_ID.read(seg.get(position, 2))
-            out.append(ItemId(kind=kind, value=value, qualifier=qualifier))
+    read = codes.ITEM_ID.read
+    for comps in seg.elements[element - 1 : element - 1 + count]:
+        if comps[0]:
+            kind, qualifier = read(comps[1] if len(comps) > 1 else "")
+            out.append(ItemId(kind=kind, value=comps[0], qualifier=qualifier))
     return out
 
 
