@@ -8,6 +8,7 @@ from translators.errors import RenderError
 from translators.options import OutboundOptions
 from translators.x12.ack import to_delimiters
 from translators.x12.maps.ack_855 import write_855
+from translators.x12.maps.area import write_tail
 from translators.x12.maps.asn_levels import write_856
 from translators.x12.maps.fa_997 import write_group_ack
 from translators.x12.maps.po_850 import write_850
@@ -28,7 +29,10 @@ def document_sets(document: CanonicalDocument, version: str) -> list[tuple[str, 
         return [("856", write_856(document))]
     if isinstance(document, FunctionalAck):
         kind = "999" if version.startswith("005") else "997"
-        return [(kind, write_group_ack(group, kind)) for group in document.groups]
+        sets = [(kind, write_group_ack(group, kind)) for group in document.groups]
+        if sets:
+            sets[0][1].extend(write_tail((), (), document.extensions))
+        return sets
     raise RenderError(f"no X12 transaction set for {type(document).__name__}")
 
 

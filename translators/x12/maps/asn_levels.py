@@ -15,6 +15,7 @@ from translators.canonical import (
     ShipOrder,
     Tare,
 )
+from translators.errors import RenderError
 from translators.x12 import codes
 from translators.x12.maps.area import Area, write_common, write_tail
 from translators.x12.maps.code_tables import PURPOSE
@@ -195,6 +196,8 @@ class HlWriter:
         return self.count
 
     def item(self, parent: int, item: ShipItem) -> None:
+        if not item.items:
+            raise RenderError("an 856 item (LIN) needs at least one item identifier")
         self.hl(parent, "I", False)
         ordered = item.ordered_quantity
         self.segments += [

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from translators.canonical import ElementNote, FunctionalAck, GroupAck, MessageAck, SegmentNote
+from translators.canonical import ElementNote, Extension, FunctionalAck, GroupAck, MessageAck, SegmentNote
 from translators.x12.maps.code_tables import ACK_LEVEL
 from translators.x12.maps.context import Reader, el
 from translators.x12.maps.segments import Segment
@@ -58,6 +58,7 @@ class FunctionalAckReader:
         self.ak9: Segment | None = None
         self.sets: list[MessageAck] = []
         self.draft: SetDraft | None = None
+        self.extensions: list[Extension] = []
 
     def read(self, segments: Iterable[Segment]) -> FunctionalAck | None:
         r = self.r
@@ -87,6 +88,8 @@ class FunctionalAckReader:
         elif draft is not None and tag in SET_STATUS_TAGS:
             draft.close_segment(self.r)
             draft.status = segment
+        else:
+            self.extensions.append(self.r.extension(segment))
 
     def context(self, segment: Segment) -> str:
         d = self.r.delimiters
@@ -145,7 +148,7 @@ class FunctionalAckReader:
             error_codes=tuple(e for e in ak9[AK9_FIRST_CODE:] if e),
             messages=tuple(self.sets),
         )
-        return FunctionalAck(groups=(group,))
+        return FunctionalAck(groups=(group,), extensions=tuple(self.extensions))
 
 
 def read_997(r: Reader, segments: Iterable[Segment]) -> FunctionalAck | None:

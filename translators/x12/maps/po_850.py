@@ -108,8 +108,8 @@ def read_sch(r: Reader, segment: Segment) -> Schedule:
 
 
 def write_sch(s: Schedule) -> Segment:
-    if len(s.dates) > 2:
-        raise RenderError("X12 SCH carries at most two dates")
+    if not 1 <= len(s.dates) <= 2:
+        raise RenderError("X12 SCH carries one or two dates")
     segment = ["SCH", num(s.quantity.value), s.quantity.unit or "", "", ""]
     for date in s.dates:
         segment += write_dtm(date)[1:]
@@ -242,6 +242,8 @@ def read_850(r: Reader, segments: Iterable[Segment]) -> PurchaseOrder | None:
 
 
 def write_850(po: PurchaseOrder) -> list[Segment]:
+    if not po.lines:
+        raise RenderError("an 850 needs at least one line (PO1)")
     purpose = PURPOSE.code(po.purpose, po.purpose_code) or ""
     order_type = ORDER_TYPE.code(po.order_type, po.order_type_code) or ""
     segments = [["BEG", purpose, order_type, po.po_number, po.release_number or "", date8(po.order_date)]]
