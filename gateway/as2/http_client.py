@@ -58,7 +58,6 @@ class PrivateAddressError(PermanentJobError):
 class Endpoint:
     url: str
     allow_private_network: bool = False
-    basic_auth: tuple[str, str] | None = field(default=None, repr=False)
     client_key: KeyPair | None = field(default=None, repr=False)
 
 
@@ -70,13 +69,13 @@ class Reply:
     truncated: bool = False
 
 
-def checked_address(host: str, port: int, *, allow_private_network: bool) -> str:
-    """Resolve ``host`` and return the address to connect to; every resolved address must be allowed."""
+def checked_addresses(host: str, port: int, *, allow_private_network: bool) -> list[str]:
+    """Resolve ``host``; every resolved address must be allowed, and they are tried in order."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
         raise RetryableSendError(f"cannot resolve {host}: {exc}") from exc
-    addresses = [str(info[4][0]) for info in infos]
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
         raise RetryableSendError(f"{host} resolves to no address")
     for address in addresses:
@@ -86,7 +85,7 @@ def checked_address(host: str, port: int, *, allow_private_network: bool) -> str
                 f"{host} resolves to {address}, a {refused} address, and the profile does not set "
                 "allow_private_network"
             )
-    return addresses[0]
+    return addresses
 
 
 @contextlib.contextmanager
@@ -108,12 +107,12 @@ def _pem(pair: KeyPair) -> bytes:
     return key + pair.certificate.public_bytes(serialization.Encoding.PEM)
 
 
-def _pinned(url: str, address: str) -> tuple[httpx.URL, str, str]:
+def _pinned(url: str, address: str) -> tuple[httpx.URL, str]:
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or DEFAULT_PORTS[parts.scheme]
     netloc = host if parts.port is None else f"{host}:{parts.port}"
-    return httpx.URL(url).copy_with(host=address, port=port), netloc, host
+    return httpx.URL(url).copy_with(host=address, port=port), netloc
 
 
 def _classify(status: int, body: bytes) -> None:
@@ -135,34 +134,46 @@ def _read(response: httpx.Response) -> tuple[bytes, bool]:
     return b"".join(chunks), False
 
 
+def _exchange(client: httpx.Client, request: httpx.Request) -> Reply:
+    response = client.send(request, stream=True)
+    try:
+        data, truncated = _read(response)
+    finally:
+        response.close()
+    return Reply(response.status_code, tuple(response.headers.multi_items()), data, truncated)
+
+
 def post(endpoint: Endpoint, headers: tuple[tuple[str, str], ...], body: bytes) -> Reply:
-    """POST the exact ``headers`` and ``body``; returns the reply or raises as the module docstring says."""
+    """POST the exact ``headers`` and ``body``; returns the reply or raises as the module docstring says.
+
+    The checked addresses are tried in order while the connection itself fails (nothing sent yet).
+    """
     parts = urlsplit(endpoint.url)
     port = parts.port or DEFAULT_PORTS[parts.scheme]
-    address = checked_address(
-        parts.hostname or "", port, allow_private_network=endpoint.allow_private_network
-    )
-    url, netloc, host = _pinned(endpoint.url, address)
+    host = parts.hostname or ""
+    addresses = checked_addresses(host, port, allow_private_network=endpoint.allow_private_network)
     timeout = httpx.Timeout(
         TRANSFER_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS, pool=POOL_TIMEOUT_SECONDS
     )
-    auth = httpx.BasicAuth(*endpoint.basic_auth) if endpoint.basic_auth else None
     extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    failure: httpx.HTTPError | None = None
     with (
         _tls_context(endpoint.client_key) as context,
         httpx.Client(verify=context, timeout=timeout, follow_redirects=False, trust_env=False) as client,
     ):
-        request = client.build_request(
-            "POST", url, headers=[("Host", netloc), *headers], content=body, extensions=extensions
-        )
-        try:
-            response = client.send(request, auth=auth, stream=True)
+        for address in addresses:
+            url, netloc = _pinned(endpoint.url, address)
+            request = client.build_request(
+                "POST", url, headers=[("Host", netloc), *headers], content=body, extensions=extensions
+            )
             try:
-                data, truncated = _read(response)
-            finally:
-                response.close()
-            reply = Reply(response.status_code, tuple(response.headers.multi_items()), data, truncated)
-        except httpx.HTTPError as exc:
-            raise RetryableSendError(f"no answer from {netloc}: {type(exc).__name__}: {exc}") from exc
+                reply = _exchange(client, request)
+                break
+            except httpx.ConnectError as exc:
+                failure = exc
+            except httpx.HTTPError as exc:
+                raise RetryableSendError(f"no answer from {netloc}: {type(exc).__name__}: {exc}") from exc
+        else:
+            raise RetryableSendError(f"cannot connect to {host}:{port}: {failure}") from failure
     _classify(reply.status, reply.body)
     return reply

@@ -6,6 +6,7 @@ the MDN kept for asynchronous delivery, or a bare HTTP status."""
 from __future__ import annotations
 
 import itertools
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ class As2Peer:
     requests: list[tuple[list[tuple[str, str]], bytes]] = field(default_factory=list)
     received: list[InboundMessage] = field(default_factory=list)
     async_mdns: list[Mdn] = field(default_factory=list)
+    client_certs: list[bytes | None] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -81,8 +83,12 @@ class As2Peer:
 
 @contextmanager
 def as2_peer(
-    keys: list[KeyPair], gateway_cert: x509.Certificate, script: list[str] | None = None
+    keys: list[KeyPair],
+    gateway_cert: x509.Certificate,
+    script: list[str] | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[As2Peer]:
+    """The peer on 127.0.0.1; with ``tls`` it speaks HTTPS as ``localhost``, recording client certificates."""
     peer = As2Peer(keys, gateway_cert, script=list(script or []))
 
     class Handler(BaseHTTPRequestHandler):
@@ -91,6 +97,8 @@ def as2_peer(
             headers = list(self.headers.items())
             with peer.lock:
                 peer.requests.append((headers, body))
+                if isinstance(self.connection, ssl.SSLSocket):
+                    peer.client_certs.append(self.connection.getpeercert(binary_form=True))
             action = peer.next_action()
             if action.isdigit():
                 self._send(int(action), [("Content-Type", "text/plain")], b"scripted failure")
@@ -117,6 +125,9 @@ def as2_peer(
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     peer.url = f"http://127.0.0.1:{server.server_address[1]}/as2"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        peer.url = f"https://localhost:{server.server_address[1]}/as2"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -4,8 +4,10 @@ tampered, wrong MIC), byte-identical retries with the same Message-ID, refusal, 
 from __future__ import annotations
 
 import base64
+import shutil
 import socket
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +23,9 @@ from gateway.models import ArchiveRecord, JobStatus, OutboxJob
 from gateway.models.base import utcnow
 from gateway.models.exchange import ExchangeStatus
 from gateway.onboarding.service import update_partner
+from tests.conftest import IN_CI
 from tests.gateway.as2.keys import Identity, make_identity
+from tests.gateway.as2.openssl_peer import OpenSSLPeer
 from tests.partners.certs import make_cert, rsa_key
 
 from .as2_peer import NEGATIVE, TAMPERED, UNSIGNED, WRONG_MIC, As2Peer, as2_peer
@@ -269,3 +273,21 @@ def test_missing_partner_certificate_fails_with_a_setup_error(
     assert exchange.status == ExchangeStatus.FAILED
     assert "no active encryption certificate" in (exchange.error or "")
     assert peer.requests == []
+
+
+def test_openssl_decrypts_and_verifies_what_we_sent(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer, tmp_path: Path
+) -> None:
+    if shutil.which("openssl") is None:
+        if IN_CI:
+            pytest.fail("CI=true but the openssl CLI (the AS2 interop peer) is not installed", pytrace=False)
+        pytest.skip("the openssl CLI is not installed")
+    exchange_id = _send(
+        outbound, us, peer, partner, signature_algorithm="sha384", encryption_algorithm="3des"
+    )
+    assert outbound.run(exchange_id)
+    openssl = OpenSSLPeer(partner, us, tmp_path)
+    signed = openssl.decrypt(peer.requests[0][1])
+    content = openssl.verify(signed, us)
+    assert content.endswith(PAYLOAD)
+    assert b"micalg=sha-384" in signed.split(b"\r\n\r\n", 1)[0]
