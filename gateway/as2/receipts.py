@@ -11,6 +11,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from gateway.as2.errors import MdnError
 from gateway.as2.headers import bare_message_id
@@ -58,6 +59,7 @@ class MdnCheck:
             "received_mic": parsed.received_mic if parsed else None,
             "mic_algorithm": parsed.mic_algorithm if parsed else None,
             "signer_sha256": signer.fingerprint(hashes.SHA256()).hex() if signer else None,
+            "signer_pem": signer.public_bytes(Encoding.PEM).decode() if signer else None,
         }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy.orm import Session
 
 from gateway.archive.blobs import get_blob
@@ -35,6 +36,7 @@ from gateway.outbound.repository import SendSetupError
 from partners.as2_settings import As2Settings, SignaturePadding
 from partners.as2_settings import MicalgSpelling as PartnerSpelling
 
+TRANSPORT = "as2"
 WIRE_KIND = "as2-outbound"
 META_KEY = "as2"
 MESSAGE_ID_KEY = "as2_message_id"
@@ -69,6 +71,10 @@ def as2_settings(partner: Partner) -> As2Settings:
 
 def _fingerprint(cert: x509.Certificate) -> str:
     return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def _pem(cert: x509.Certificate) -> str:
+    return cert.public_bytes(Encoding.PEM).decode()
 
 
 def _content_type(as2: As2Settings, exchange: Exchange) -> str:
@@ -147,7 +153,9 @@ def prepare(
         "mdn_signed": as2.mdn_signed,
         "station_id": station.id,
         "signer_sha256": _fingerprint(signer.certificate) if signer else None,
+        "signer_pem": _pem(signer.certificate) if signer else None,
         "encrypted_to_sha256": _fingerprint(encrypt_to) if encrypt_to else None,
+        "encrypted_to_pem": _pem(encrypt_to) if encrypt_to else None,
         "built_at": now.isoformat(),
     }
     record = append(
@@ -160,6 +168,7 @@ def prepare(
         subject_id=exchange.id,
     )
     wire["body_sha256"] = record.content_sha256
+    exchange.transport = TRANSPORT
     exchange.meta = exchange.meta | {MESSAGE_ID_KEY: message.message_id, META_KEY: wire}
 
 

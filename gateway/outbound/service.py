@@ -21,7 +21,7 @@ from gateway.archive.chain import append
 from gateway.as2.headers import parse_as2_name
 from gateway.as2.mime import Headers
 from gateway.as2.receipts import Expected, MdnCheck, check_mdn, claimed_original_id
-from gateway.as2.sender import MESSAGE_ID_KEY, wire_meta
+from gateway.as2.sender import MESSAGE_ID_KEY, TRANSPORT, wire_meta
 from gateway.auth.service import SYSTEM, Principal, audit
 from gateway.config import Settings
 from gateway.errors import ConflictError, NotFoundError
@@ -154,7 +154,7 @@ def _by_message_id(session: Session, partner_id: int, message_id: str) -> Exchan
         .where(
             Exchange.partner_id == partner_id,
             Exchange.direction == Direction.OUTBOUND,
-            Exchange.transport == "as2",
+            Exchange.transport == TRANSPORT,
             Exchange.meta[MESSAGE_ID_KEY].as_string() == message_id,
         )
         .with_for_update()

@@ -29,6 +29,7 @@ from gateway.onboarding.service import profile_of
 from gateway.outbound import service
 from gateway.outbound.service import MdnStatus
 from gateway.outbox import IoHandler
+from gateway.sftp.errors import HostKeyMismatchError, UnsafeFileNameError
 from gateway.sftp.transfer import push
 from gateway.worker import job_task
 from partners.transports import TransportKind
@@ -125,8 +126,15 @@ def perform(work: _Work) -> _Outcome:
         reply = sender.send(work.attempt)
         return _As2Sent(work.attempt.exchange_id, reply, _check_reply(work.attempt, reply))
     if isinstance(work, _SftpJob):
-        return _SftpSent(work.exchange_id, push(get_settings(), work.partner, work.filename, work.content))
+        return _SftpSent(work.exchange_id, _push(work))
     return work
+
+
+def _push(work: _SftpJob) -> str:
+    try:
+        return push(get_settings(), work.partner, work.filename, work.content)
+    except (HostKeyMismatchError, UnsafeFileNameError) as exc:
+        raise PermanentJobError(exc.message) from exc
 
 
 def _record_as2(session: Session, exchange: Exchange, outcome: _As2Sent, now: datetime) -> None:
@@ -153,8 +161,10 @@ def record(session: Session, job: OutboxJob, outcome: _Outcome | None) -> None:
     if isinstance(outcome, _As2Sent):
         _record_as2(session, exchange, outcome, now)
     elif isinstance(outcome, _SftpSent):
+        exchange.transport = TransportKind.SFTP.value
         service.mark_sent(exchange, now, MdnStatus.NONE, delivered_to=outcome.where)
     else:
+        exchange.transport = TransportKind.REST.value
         exchange.meta = exchange.meta | {"available_since": now.isoformat(timespec="seconds")}
     log.info("outbound exchange settled", extra={"exchange_id": exchange.id, "status": exchange.status.value})
 

@@ -27,6 +27,7 @@ from gateway.sftp.ssh import public_line
 from tests.gateway.as2.keys import Identity
 from tests.gateway.sftp.conftest import start_embedded
 from tests.gateway.sftp.helpers import sftp_profile
+from tests.partners.factories import ed25519_line
 
 from .as2_peer import ASYNC, As2Peer
 from .conftest import PAYLOAD, Outbound, add_partner, add_station, ready_exchange
@@ -44,11 +45,13 @@ def async_outbound(outbound: Outbound, monkeypatch: pytest.MonkeyPatch) -> Outbo
 
 
 def _sent_async(outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer) -> int:
+    """Rendered while the partner still fetched over REST, sent after it switched to AS2."""
     peer.script[:] = [ASYNC]
     add_station(outbound.settings, us)
     partner_id = add_partner(outbound.settings, peer.url, partner.cert, mdn_mode="async")
-    exchange_id = ready_exchange(outbound.settings, partner_id)
+    exchange_id = ready_exchange(outbound.settings, partner_id, transport="rest")
     assert outbound.run(exchange_id)
+    assert outbound.exchange(exchange_id).transport == "as2"
     return exchange_id
 
 
@@ -203,14 +206,9 @@ def test_rest_partner_fetches_so_the_exchange_is_made_available(outbound: Outbou
     assert "available_since" in exchange.meta
 
 
-def test_sftp_partner_server_receives_the_file(
-    outbound: Outbound, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import gateway.outbound.tasks as tasks
-
-    settings = outbound.settings.model_copy(update={"sftp_port": 0})
-    outbound.settings = settings
-    monkeypatch.setattr(tasks, "get_settings", lambda: settings)
+def _send_over_sftp(outbound: Outbound, tmp_path: Path, host_key: str | None = None) -> tuple[int, bool]:
+    """Send to a partner whose SFTP server is the embedded one (its ``remote`` account)."""
+    settings = outbound.settings
     workdir = tmp_path / "client"
     workdir.mkdir()
     server, stop, thread = start_embedded(settings, workdir)
@@ -220,7 +218,7 @@ def test_sftp_partner_server_receives_the_file(
             create_partner(session, sftp_profile("remote", inbound_keys=[account_key]))
             remote = {
                 "allow_private_network": True, "host": "127.0.0.1", "port": server.peer.port,
-                "username": "remote", "host_key": public_line(server.server.host_key),
+                "username": "remote", "host_key": host_key or public_line(server.server.host_key),
                 "client_key_ref": "sftp/remote", "upload_dir": "inbox",
             }  # fmt: skip
             profile = {
@@ -230,11 +228,35 @@ def test_sftp_partner_server_receives_the_file(
             }
             partner_id = create_partner(session, profile).id
         exchange_id = ready_exchange(settings, partner_id, transport="sftp")
-        assert outbound.run(exchange_id)
+        return exchange_id, outbound.run(exchange_id)
     finally:
         stop.set()
         thread.join(timeout=10)
-    exchange = outbound.exchange(exchange_id)
+
+
+@pytest.fixture
+def sftp_outbound(outbound: Outbound, monkeypatch: pytest.MonkeyPatch) -> Outbound:
+    import gateway.outbound.tasks as tasks
+
+    outbound.settings = outbound.settings.model_copy(update={"sftp_port": 0})
+    monkeypatch.setattr(tasks, "get_settings", lambda: outbound.settings)
+    return outbound
+
+
+def test_sftp_partner_server_receives_the_file(sftp_outbound: Outbound, tmp_path: Path) -> None:
+    exchange_id, done = _send_over_sftp(sftp_outbound, tmp_path)
+    assert done
+    exchange = sftp_outbound.exchange(exchange_id)
     assert exchange.status == ExchangeStatus.SENT, exchange.error
-    assert (settings.resolved_sftp_root / "remote" / "inbox" / "po.edi").read_bytes() == PAYLOAD
+    inbox = sftp_outbound.settings.resolved_sftp_root / "remote" / "inbox"
+    assert (inbox / "po.edi").read_bytes() == PAYLOAD
     assert exchange.meta["delivered_to"].endswith("/inbox/po.edi")
+
+
+def test_sftp_server_with_another_host_key_fails_at_once(sftp_outbound: Outbound, tmp_path: Path) -> None:
+    exchange_id, done = _send_over_sftp(sftp_outbound, tmp_path, host_key=ed25519_line(""))
+    assert not done
+    exchange = sftp_outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.FAILED
+    assert "host key" in (exchange.error or "")
+    assert not (sftp_outbound.settings.resolved_sftp_root / "remote" / "inbox" / "po.edi").exists()
