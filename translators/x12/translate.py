@@ -93,7 +93,11 @@ def translate_set(
         location = body.header.location(reader.position)
         reader.errors.append(MessageError(f"content does not fit the canonical model: {exc}", location, "5"))
         document = None
-    errors = validator.finish() + reader.errors
+    errors = validator.finish()
+    flagged = {(e.location.segment_position, e.location.element_index) for e in errors}
+    errors += [
+        e for e in reader.errors if (e.location.segment_position, e.location.element_index) not in flagged
+    ]
     if document is None and not errors:
         location = body.header.location()
         errors.append(MessageError("set holds no document", location, codes.SET_SEGMENTS_IN_ERROR))

@@ -39,6 +39,7 @@ class AcknowledgementReader:
         self.header = Area()
         self.lines: list[AckLine] = []
         self.bak: Segment | None = None
+        self.bak_position = 0
         self.currency: str | None = None
         self.line_count: int | None = None
         self.statuses: list[LineAck] = []
@@ -51,7 +52,7 @@ class AcknowledgementReader:
             if tag in ("PO1", "CTT"):
                 if line is not None:
                     self.lines.append(self.build_line(line))
-                line = LineDraft(segment) if tag == "PO1" else None
+                line = LineDraft(segment, r.position) if tag == "PO1" else None
                 if tag == "CTT":
                     self.line_count = r.integer(segment, CTT_LINES)
             elif line is not None:
@@ -62,7 +63,7 @@ class AcknowledgementReader:
                 else:
                     line.feed(r, segment)
             elif tag == "BAK":
-                self.bak = segment
+                self.bak, self.bak_position = segment, r.position
             elif tag == "CUR":
                 self.currency = el(segment, CUR_CURRENCY) or None
             else:
@@ -88,6 +89,10 @@ class AcknowledgementReader:
         )
 
     def build_line(self, draft: LineDraft) -> AckLine:
+        with self.r.at(draft.position):
+            return self._build_line(draft)
+
+    def _build_line(self, draft: LineDraft) -> AckLine:
         r, area, statuses = self.r, draft.area, tuple(self.statuses)
         self.statuses = []
         return AckLine(
@@ -105,6 +110,10 @@ class AcknowledgementReader:
         )
 
     def build(self) -> Acknowledgement | None:
+        with self.r.at(self.bak_position):
+            return self._build()
+
+    def _build(self) -> Acknowledgement | None:
         bak, r, h = self.bak, self.r, self.header
         if bak is None:
             return None

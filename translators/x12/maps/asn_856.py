@@ -42,6 +42,7 @@ class ShipNoticeReader:
     def __init__(self, r: Reader) -> None:
         self.r = r
         self.bsn: Segment | None = None
+        self.bsn_position = 0
         self.top = HlNode("", ["HL"], 1)
         self.current = self.top
         self.by_id: dict[str, HlNode] = {}
@@ -56,14 +57,14 @@ class ShipNoticeReader:
             if tag == "HL":
                 self.open(segment)
             elif tag == "BSN" and self.bsn is None:
-                self.bsn = segment
+                self.bsn, self.bsn_position = segment, r.position
             elif tag == "CTT":
                 self.line_count = r.integer(segment, CTT_LINES)
             else:
                 read_level_segment(r, self.current.level, self.current.area, self.current.specific, segment)
         if self.bsn is None:
             return None
-        return build_notice(r, self.bsn, self.top, self.line_count)
+        return build_notice(r, (self.bsn, self.bsn_position), self.top, self.line_count)
 
     def open(self, segment: Segment) -> None:
         level = el(segment, HL_LEVEL)

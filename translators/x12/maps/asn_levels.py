@@ -150,14 +150,18 @@ def build_order(r: Reader, node: HlNode) -> ShipOrder:
     )
 
 
-def build_notice(r: Reader, bsn: Segment, top: HlNode, line_count: int | None) -> ShipNotice | None:
+def build_notice(
+    r: Reader, bsn_at: tuple[Segment, int], top: HlNode, line_count: int | None
+) -> ShipNotice | None:
+    bsn, position = bsn_at
     shipments = _children(top, "S")
     shipment = shipments[0] if shipments else top
     area = shipment.area
     extensions = list(top.area.extensions) + (list(area.extensions) if shipment is not top else [])
     purpose, purpose_code = PURPOSE.read(el(bsn, BSN_PURPOSE))
     orders = tuple(build_order(r, n) for n in _children(shipment, "O"))
-    date = r.date(bsn, BSN_DATE)
+    with r.at(position):
+        date, time = r.date(bsn, BSN_DATE), r.time(bsn, BSN_TIME)
     if date is None:
         return None
     return ShipNotice(
@@ -165,7 +169,7 @@ def build_notice(r: Reader, bsn: Segment, top: HlNode, line_count: int | None) -
         purpose_code=purpose_code,
         shipment_id=el(bsn, BSN_ID),
         notice_date=date,
-        notice_time=r.time(bsn, BSN_TIME),
+        notice_time=time,
         structure_code=r.text(bsn, BSN_STRUCTURE),
         measures=tuple(area.measures),
         carriers=tuple(area.carriers),

@@ -4,6 +4,8 @@ record a located AK4/IK4 error instead of raising, so one bad value never hides 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -45,6 +47,15 @@ class Reader:
     delimiters: Delimiters
     position: int = 1
     errors: list[TranslatorError] = field(default_factory=list)
+
+    @contextmanager
+    def at(self, position: int) -> Iterator[None]:
+        """Report errors at ``position`` (a segment read earlier) while building from it."""
+        saved, self.position = self.position, position
+        try:
+            yield
+        finally:
+            self.position = saved
 
     def location(self, tag: str, index: int | None = None) -> Location:
         h = self.header

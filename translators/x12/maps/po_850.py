@@ -50,6 +50,7 @@ class LineDraft:
     """A PO1 loop being read (also used by the 855 map)."""
 
     segment: Segment
+    position: int
     area: Area = field(default_factory=Area)
     descriptions: list[str] = field(default_factory=list)
     packaging: list[Packaging] = field(default_factory=list)
@@ -124,6 +125,7 @@ class PurchaseOrderReader:
         self.header = Area()
         self.lines: list[OrderLine] = []
         self.beg: Segment | None = None
+        self.beg_position = 0
         self.currency: str | None = None
         self.line_count: int | None = None
         self.hash_total: Decimal | None = None
@@ -138,7 +140,7 @@ class PurchaseOrderReader:
             if tag == "PO1":
                 if line is not None:
                     self.lines.append(self.build_line(line))
-                line = LineDraft(segment)
+                line = LineDraft(segment, r.position)
             elif tag == "CTT" or (tag == "AMT" and self.summary):
                 if line is not None:
                     self.lines.append(self.build_line(line))
@@ -155,7 +157,7 @@ class PurchaseOrderReader:
     def read_header(self, segment: Segment) -> None:
         tag = segment[0]
         if tag == "BEG":
-            self.beg = segment
+            self.beg, self.beg_position = segment, self.r.position
         elif tag == "CUR":
             self.currency = el(segment, CUR_CURRENCY) or None
         else:
@@ -172,16 +174,19 @@ class PurchaseOrderReader:
             self.header.extensions.append(self.r.extension(segment))
 
     def build_line(self, draft: LineDraft) -> OrderLine:
+        with self.r.at(draft.position):
+            return self._build_line(draft)
+
+    def _build_line(self, draft: LineDraft) -> OrderLine:
         r, area = self.r, draft.area
         quantity = draft.quantity(r)
-        if quantity is None:
+        if quantity is None and not el(draft.segment, PO1_QUANTITY):
             r.error(
                 draft.segment, PO1_QUANTITY, codes.ELEMENT_CONDITIONAL_MISSING, "PO102 quantity is required"
             )
-            quantity = Quantity(value=Decimal(0))
         return OrderLine(
             line_number=r.text(draft.segment, PO1_LINE),
-            quantity=quantity,
+            quantity=quantity or Quantity(value=Decimal(0)),
             unit_price=draft.price(r, self.currency),
             items=read_item_ids(draft.segment, PO1_FIRST_ID),
             descriptions=tuple(draft.descriptions),
@@ -196,6 +201,10 @@ class PurchaseOrderReader:
         )
 
     def build(self) -> PurchaseOrder | None:
+        with self.r.at(self.beg_position):
+            return self._build()
+
+    def _build(self) -> PurchaseOrder | None:
         beg, r, h = self.beg, self.r, self.header
         if beg is None:
             return None
