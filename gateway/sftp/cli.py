@@ -37,7 +37,14 @@ def sftp_server(
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    run_sftp(settings, stop, settings.sftp_enabled if listen is None else listen)
+    try:
+        run_sftp(settings, stop, settings.sftp_enabled if listen is None else listen)
+    except OSError as exc:
+        where = f"{settings.sftp_host}:{settings.sftp_port}"
+        typer.echo(
+            f"error: cannot listen on {where} ({exc}); set EDIGW_SFTP_PORT or EDIGW_SFTP_ENABLED", err=True
+        )
+        raise typer.Exit(1) from exc
 
 
 @sftp_app.command("host-key")
