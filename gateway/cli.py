@@ -14,6 +14,7 @@ import typer
 from sqlalchemy import select
 
 from gateway.certificates.cli import certs_app, stations_app
+from gateway.cli_documents import register as register_document_commands
 from gateway.config import AREAS, get_settings
 from gateway.db import get_database, upgrade
 from gateway.models import JobStatus, OutboxJob, Role
@@ -37,6 +38,7 @@ app.add_typer(certs_app, name="certs")
 app.add_typer(stations_app, name="stations")
 app.add_typer(sftp_app, name="sftp")
 app.command("sftp-server")(sftp_server)
+register_document_commands(app)
 
 PING_POLL_SECONDS = 0.1
 
