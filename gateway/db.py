@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,6 +57,8 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
+        self._lock_path = f"{path}.writelock" if path and path != ":memory:" else None
         self._pid = -1
         self._engine: Engine | None = None
         self._factory: sessionmaker[Session] | None = None
@@ -85,8 +88,23 @@ class Database:
         """One unit of work that may write: commit on success, roll back on any exception."""
         _ = self.engine
         assert self._write_factory is not None
-        with self._write_factory() as session, session.begin():
+        with self._sqlite_write_lock(), self._write_factory() as session, session.begin():
             yield session
+
+    @contextmanager
+    def _sqlite_write_lock(self) -> Iterator[None]:
+        """SQLite has one writer: queue writers of every process on a file lock, held from before BEGIN
+        to after COMMIT, so the next one starts the moment the lock frees (SQLite's own busy handler
+        sleeps up to 100 ms between tries)."""
+        if self._lock_path is None:
+            yield
+            return
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

@@ -54,6 +54,49 @@ def _head(session: Session) -> ArchiveHead:
     return head
 
 
+@dataclass(frozen=True)
+class Item:
+    """One artefact to archive."""
+
+    kind: str
+    content: bytes
+    meta: dict[str, Any] | None = None
+    subject_type: str | None = None
+    subject_id: int | None = None
+
+
+def append_many(
+    session: Session, root: Path, items: list[Item], now: datetime | None = None
+) -> list[ArchiveRecord]:
+    """Store every item's content and chain one record each, in order, in the caller's transaction.
+
+    Blobs are durable before the records are written; the head row lock serialises appends until the
+    caller commits, so call this late in the transaction.
+    """
+    digests = [put_blob(root, item.content) for item in items]
+    head = _head(session)
+    created = now or utcnow()
+    records = []
+    for item, digest in zip(items, digests, strict=True):
+        record = ArchiveRecord(
+            seq=head.seq + 1,
+            kind=item.kind,
+            subject_type=item.subject_type,
+            subject_id=item.subject_id,
+            content_sha256=digest,
+            content_size=len(item.content),
+            meta=json.loads(canonical_json(item.meta or {})),
+            prev_hash=head.record_hash,
+            created_at=created,
+        )
+        record.record_hash = compute_hash(hashed_fields(record))
+        head.seq, head.record_hash = record.seq, record.record_hash
+        records.append(record)
+    session.add_all(records)
+    session.flush()
+    return records
+
+
 def append(
     session: Session,
     root: Path,
@@ -65,29 +108,8 @@ def append(
     subject_id: int | None = None,
     now: datetime | None = None,
 ) -> ArchiveRecord:
-    """Store ``content`` and chain a record for it in the caller's transaction.
-
-    The blob is durable before this returns; the head row lock serialises appends until the caller
-    commits, so call this late in the transaction.
-    """
-    digest = put_blob(root, content)
-    head = _head(session)
-    record = ArchiveRecord(
-        seq=head.seq + 1,
-        kind=kind,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        content_sha256=digest,
-        content_size=len(content),
-        meta=json.loads(canonical_json(meta or {})),
-        prev_hash=head.record_hash,
-        created_at=now or utcnow(),
-    )
-    record.record_hash = compute_hash(hashed_fields(record))
-    head.seq, head.record_hash = record.seq, record.record_hash
-    session.add(record)
-    session.flush()
-    return record
+    """Store ``content`` and chain a record for it (see :func:`append_many`)."""
+    return append_many(session, root, [Item(kind, content, meta, subject_type, subject_id)], now)[0]
 
 
 @dataclass(frozen=True)

@@ -27,13 +27,13 @@ async def _read_capped(request: Request, limit: int) -> bytes:
 
 
 def _handle(db: Database, settings: Settings, headers: list[tuple[str, str]], body: bytes) -> Reply:
-    with db.transaction() as session:
-        http = Headers.of(headers)
-        if is_mdn(http):
+    http = Headers.of(headers)
+    if is_mdn(http):
+        with db.transaction() as session:
             meta = {"headers": [[n, v] for n, v in http.items()]}
             append(session, settings.resolved_archive_dir, "as2-mdn-in", body, meta=meta)
             return Reply(200)
-        return receive(session, settings, headers, body)[1]
+    return receive(db, settings, headers, body)[1]
 
 
 @router.post(

@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.archive.blobs import get_blob
-from gateway.archive.chain import append
+from gateway.archive.blobs import get_blob, put_blob
+from gateway.archive.chain import Item, append, append_many
 from gateway.as2.cms import KeyPair
 from gateway.as2.errors import AS2Error, UnknownTradingPartnerError
 from gateway.as2.headers import new_message_id
@@ -29,6 +29,7 @@ from gateway.as2.mdn import Mdn, MdnRequest, build_mdn, disposition_text
 from gateway.as2.mime import Headers, Limits
 from gateway.certificates import service as certs
 from gateway.config import Settings
+from gateway.db import Database
 from gateway.inbound.service import Received, accept
 from gateway.keys import master_key
 from gateway.models.base import utcnow
@@ -123,22 +124,19 @@ def _mdn(
     )
 
 
-def _archive_mdn(session: Session, settings: Settings, mdn: Mdn, exchange_id: int | None) -> str:
+def _mdn_item(mdn: Mdn, exchange_id: int | None) -> Item:
     meta = {
         "headers": [list(h) for h in mdn.headers],
         "disposition": mdn.disposition,
         "message_id": mdn.message_id,
     }
-    record = append(
-        session,
-        settings.resolved_archive_dir,
-        "as2-mdn-out",
-        mdn.body,
-        meta=meta,
-        subject_type="exchange" if exchange_id else None,
-        subject_id=exchange_id,
-    )
-    return record.content_sha256
+    return Item("as2-mdn-out", mdn.body, meta, "exchange" if exchange_id else None, exchange_id)
+
+
+def _archive_mdn(session: Session, settings: Settings, mdn: Mdn, exchange_id: int | None) -> str:
+    return append_many(session, settings.resolved_archive_dir, [_mdn_item(mdn, exchange_id)])[
+        0
+    ].content_sha256
 
 
 def _reply(mdn: Mdn | None, request: MdnRequest) -> Reply:
@@ -195,8 +193,11 @@ def _refuse(
     return mdn, _reply(mdn, request)
 
 
-def _stored_reply(settings: Settings, exchange: Exchange, request: MdnRequest) -> Reply:
-    exchange.duplicate_count += 1
+def _stored_reply(
+    settings: Settings, exchange: Exchange, request: MdnRequest, *, counted: bool = False
+) -> Reply:
+    if not counted:
+        exchange.duplicate_count += 1
     stored = exchange.meta.get("mdn")
     if not stored:
         return Reply(200)
@@ -254,94 +255,129 @@ def _accept_payloads(
     return ids
 
 
-def _archive_evidence(
-    session: Session,
-    settings: Settings,
-    http: Headers,
-    body: bytes,
-    message: InboundMessage,
-    exchange_id: int,
-) -> None:
-    root = settings.resolved_archive_dir
-    append(
-        session,
-        root,
-        "as2-wire-in",
-        body,
-        meta=_wire_meta(http),
-        subject_type="exchange",
-        subject_id=exchange_id,
-    )
+def _evidence_items(http: Headers, body: bytes, message: InboundMessage, exchange_id: int) -> list[Item]:
+    """The wire bytes with their headers and, when signed, the signed entity with its signature and
+    signer certificate: what an auditor needs to re-verify the message offline."""
+    items = [Item("as2-wire-in", body, _wire_meta(http), "exchange", exchange_id)]
     if message.signed and message.signature is not None:
         signer_pem = message.signer.public_bytes(Encoding.PEM).decode() if message.signer else None
         meta = {
             "signature_der_base64": base64.b64encode(message.signature).decode(),
             "signer_pem": signer_pem,
         }
-        append(
-            session,
-            root,
-            "as2-signed-entity",
-            message.mic_content,
-            meta=meta | _evidence(message),
-            subject_type="exchange",
-            subject_id=exchange_id,
+        items.append(
+            Item("as2-signed-entity", message.mic_content, meta | _evidence(message), "exchange", exchange_id)
         )
+    return items
+
+
+def _prewrite(settings: Settings, *contents: bytes) -> None:
+    """Write the content-addressed blobs (fsynced) before the write transaction, so the database lock
+    is held only for the row inserts; ``append`` later finds them in place."""
+    for content in contents:
+        put_blob(settings.resolved_archive_dir, content)
+
+
+def _lookup(
+    db: Database, settings: Settings, request: MdnRequest, now: datetime
+) -> tuple[Partnership | None, AS2Error | None, int | None]:
+    with db.sessions() as session:
+        try:
+            partnership = _partnership(session, settings, request, now)
+        except UnknownTradingPartnerError as error:
+            return None, error, None
+        earlier = _earlier(session, partnership.partner.id, request.original_message_id)
+        return partnership, None, earlier.id if earlier else None
+
+
+def _unwrap(settings: Settings, http: Headers, body: bytes, p: Partnership, now: datetime) -> InboundMessage:
+    limits = Limits(
+        max_body_bytes=settings.as2_max_body_bytes, max_decompressed_bytes=settings.as2_max_decompressed_bytes
+    )
+    return unwrap(
+        http, body, keys=p.keys, partner_certs=p.partner_certs, policy=_policy(p.as2, now), limits=limits
+    )
+
+
+def _record(
+    session: Session,
+    settings: Settings,
+    http: Headers,
+    body: bytes,
+    request: MdnRequest,
+    p: Partnership,
+    message: InboundMessage,
+    mdn: Mdn | None,
+) -> Reply | None:
+    """Phase B: the rows. Returns the stored reply instead when a concurrent copy won the race."""
+    exchange_ids = _accept_payloads(session, settings, p, message)
+    first = session.get(Exchange, exchange_ids[0])
+    assert first is not None
+    if first.duplicate_count and first.meta.get("mdn"):
+        return _stored_reply(settings, first, request, counted=True)
+    items = _evidence_items(http, body, message, exchange_ids[0])
+    if mdn is not None:
+        items.append(_mdn_item(mdn, exchange_ids[0]))
+    records = append_many(session, settings.resolved_archive_dir, items)
+    if mdn is None:
+        return None
+    sha = records[-1].content_sha256
+    _queue_async(session, settings, request, mdn, sha, p.partner.id)
+    stored = {
+        "sha256": sha,
+        "headers": [list(h) for h in mdn.headers],
+        "message_id": mdn.message_id,
+        "disposition": mdn.disposition,
+    }
+    for exchange_id in exchange_ids:
+        exchange = session.get(Exchange, exchange_id)
+        assert exchange is not None
+        exchange.meta = exchange.meta | {"mdn": stored, "mdn_async_url": request.receipt_url}
+    return None
 
 
 def receive(
-    session: Session,
+    db: Database,
     settings: Settings,
     headers: list[tuple[str, str]],
     body: bytes,
     now: datetime | None = None,
 ) -> tuple[Mdn | None, Reply]:
-    """Process one POST to /as2 inside the caller's transaction; returns the MDN (to deliver async if
-    asked) and the HTTP reply."""
+    """Process one POST to /as2; returns the MDN (delivered from a task when async) and the HTTP reply.
+
+    Lookups, decryption, verification, MDN signing and blob writes run with no write lock; one short
+    transaction then records the exchange, the archive records and the MDN (DESIGN.md §3, T1).
+    """
     now = now or utcnow()
     http = Headers.of(headers)
     request = MdnRequest.from_headers(http)
+    partnership, unknown, earlier_id = _lookup(db, settings, request, now)
+    if partnership is None:
+        assert unknown is not None
+        with db.transaction() as session:
+            return _refuse(session, settings, http, body, request, unknown, None, now)
+    if earlier_id is not None:
+        with db.transaction() as session:
+            earlier = session.get(Exchange, earlier_id)
+            assert earlier is not None
+            return None, _stored_reply(settings, earlier, request)
     try:
-        partnership = _partnership(session, settings, request, now)
-    except UnknownTradingPartnerError as error:
-        return _refuse(session, settings, http, body, request, error, None, now)
-    earlier = _earlier(session, partnership.partner.id, request.original_message_id)
-    if earlier is not None:
-        return None, _stored_reply(settings, earlier, request)
-    limits = Limits(
-        max_body_bytes=settings.as2_max_body_bytes, max_decompressed_bytes=settings.as2_max_decompressed_bytes
-    )
-    try:
-        message = unwrap(
-            http,
-            body,
-            keys=partnership.keys,
-            partner_certs=partnership.partner_certs,
-            policy=_policy(partnership.as2, now),
-            limits=limits,
-        )
+        message = _unwrap(settings, http, body, partnership, now)
     except AS2Error as error:
-        return _refuse(
-            session, settings, http, body, request, error, partnership.signer, now, partnership.partner.id
-        )
-    exchange_ids = _accept_payloads(session, settings, partnership, message)
-    _archive_evidence(session, settings, http, body, message, exchange_ids[0])
+        with db.transaction() as session:
+            return _refuse(
+                session, settings, http, body, request, error, partnership.signer, now, partnership.partner.id
+            )
     mdn = (
         _mdn(settings, request, now, message=message, signer=partnership.signer)
         if request.wants_mdn
         else None
     )
-    if mdn is not None:
-        sha = _archive_mdn(session, settings, mdn, exchange_ids[0])
-        _queue_async(session, settings, request, mdn, sha, partnership.partner.id)
-        stored = {
-            "sha256": sha,
-            "headers": [list(h) for h in mdn.headers],
-            "message_id": mdn.message_id,
-            "disposition": mdn.disposition,
-        }
-        for exchange_id in exchange_ids:
-            exchange = session.get(Exchange, exchange_id)
-            assert exchange is not None
-            exchange.meta = exchange.meta | {"mdn": stored, "mdn_async_url": request.receipt_url}
+    _prewrite(
+        settings, body, message.mic_content, *(p.data for p in message.payloads), *([mdn.body] if mdn else [])
+    )
+    with db.transaction() as session:
+        stored = _record(session, settings, http, body, request, partnership, message, mdn)
+    if stored is not None:
+        return None, stored
     return mdn, _reply(mdn, request)

@@ -6,6 +6,7 @@ returned by any endpoint; only the AS2 layer unseals them, in memory, when it ne
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -260,10 +261,28 @@ def station_keys(session: Session, station_id: int, master_keys: Sequence[bytes]
     for row in certificates_of(session, station_id=station_id):
         if row.sealed_private_key is None or not row.enabled:
             continue
-        pem = _unseal(row, master_keys)
         cert = x509.load_pem_x509_certificate(row.info["pem"].encode())
-        keys.append(StationKey(cert, load_private_key(pem), row.id))
+        keys.append(StationKey(cert, _private_key(row, master_keys), row.id))
     return keys
+
+
+_loaded_keys: dict[tuple[int, bytes, bytes], rsa.RSAPrivateKey] = {}
+MAX_CACHED_KEYS = 256
+
+
+def _private_key(row: Certificate, master_keys: Sequence[bytes]) -> rsa.RSAPrivateKey:
+    """The row's key, unsealed and parsed once per process; the cache is keyed by the sealed bytes and
+    the master keys presented, so a wrong master key never gets a cached key."""
+    assert row.sealed_private_key is not None
+    presented = hashlib.sha256(b"\0".join(master_keys)).digest()
+    cache_key = (row.id, hashlib.sha256(row.sealed_private_key).digest(), presented)
+    key = _loaded_keys.get(cache_key)
+    if key is None:
+        key = load_private_key(_unseal(row, master_keys), validated=True)
+        if len(_loaded_keys) >= MAX_CACHED_KEYS:
+            _loaded_keys.clear()
+        _loaded_keys[cache_key] = key
+    return key
 
 
 def _unseal(row: Certificate, master_keys: Sequence[bytes]) -> bytes:
@@ -308,7 +327,9 @@ def find_station_by_as2_id(session: Session, as2_id: str) -> Station | None:
     return session.scalar(select(Station).where(Station.as2_id == as2_id))
 
 
-def signing_key(session: Session, station_id: int, master_keys: Sequence[bytes], now: datetime) -> StationKey | None:
+def signing_key(
+    session: Session, station_id: int, master_keys: Sequence[bytes], now: datetime
+) -> StationKey | None:
     """The station's newest active signing key (for MDNs and outbound messages)."""
     rows = [r for r in certificates_of(session, station_id=station_id) if r.sealed_private_key is not None]
     chosen = choose_signing_cert([managed(r) for r in rows], now)
@@ -316,7 +337,7 @@ def signing_key(session: Session, station_id: int, master_keys: Sequence[bytes],
         return None
     row = next(r for r in rows if r.fingerprint_sha256 == chosen.info.fingerprint_sha256)
     cert = x509.load_pem_x509_certificate(row.info["pem"].encode())
-    return StationKey(cert, load_private_key(_unseal(row, master_keys)), row.id)
+    return StationKey(cert, _private_key(row, master_keys), row.id)
 
 
 def partner_verification_certs(session: Session, partner_id: int, now: datetime) -> list[x509.Certificate]:
