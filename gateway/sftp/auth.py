@@ -77,6 +77,9 @@ class PartnerAuth(paramiko.ServerInterface):
             self._attempts += 1
             if self._attempts > MAX_AUTH_ATTEMPTS:
                 return AUTH_FAILED
+        if key.public_blob is not None:
+            log.info("SFTP certificate login refused", extra={"username": username})
+            return AUTH_FAILED
         account = self._lookup(username)
         if account is None or not any(same_key(key, allowed) for allowed in account.authorized_keys):
             log.info("SFTP key refused", extra={"username": username, "key": fingerprint_of(key)})

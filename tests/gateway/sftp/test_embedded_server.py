@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,24 @@ def test_rsa_keys_log_in_with_sha2_signatures_only(embedded: Embedded) -> None:
         "gamma", key.private, "ls\n", "PubkeyAcceptedAlgorithms=rsa-sha2-512,rsa-sha2-256"
     )
     assert sha2.returncode == 0, sha2.stderr
+
+
+def test_openssh_certificates_do_not_log_in(embedded: Embedded, acme_key: KeyPair) -> None:
+    workdir = embedded.peer.workdir
+    ca = new_key(workdir, "ca_key")
+    Path(f"{acme_key.private}.pub").write_text(acme_key.public_line + "\n")
+    signed = subprocess.run(
+        ["ssh-keygen", "-q", "-s", str(ca.private), "-I", "acme", "-n", "acme", f"{acme_key.private}.pub"],
+        capture_output=True,
+        check=False,
+    )
+    assert signed.returncode == 0, signed.stderr
+    only_cert = embedded.peer.run(
+        "acme",
+        acme_key.private,
+        "ls\n",
+        f"CertificateFile={acme_key.private}-cert.pub",
+        "PubkeyAcceptedAlgorithms=ssh-ed25519-cert-v01@openssh.com",
+    )
+    assert only_cert.returncode == 255
+    assert "Permission denied (publickey)" in only_cert.stderr
