@@ -31,11 +31,14 @@ AccountLookup = Callable[[str], SftpAccount | None]
 
 
 class UploadTracker(Protocol):
-    """Told when an upload starts and when it is complete (closed, or renamed into place)."""
+    """Told when an upload starts, when it is complete (closed, or renamed into place), and when it was
+    abandoned (the session ended with the file still open)."""
 
     def opened(self, path: Path) -> None: ...
 
     def closed(self, path: Path) -> None: ...
+
+    def abandoned(self, path: Path) -> None: ...
 
 
 class NoTracking:
@@ -45,6 +48,9 @@ class NoTracking:
         return None
 
     def closed(self, path: Path) -> None:
+        return None
+
+    def abandoned(self, path: Path) -> None:
         return None
 
 

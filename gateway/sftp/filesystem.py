@@ -14,6 +14,7 @@ import functools
 import os
 import posixpath
 import stat
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,15 @@ from paramiko.sftp import (
 
 from gateway.sftp.auth import PartnerAuth, PartnerContext
 from gateway.sftp.errors import UnsafeFileNameError
-from gateway.sftp.layout import FILE_MODE, FOLDERS, INBOX, OUTBOX, check_file_name, is_inside
+from gateway.sftp.layout import (
+    FILE_MODE,
+    FOLDERS,
+    INBOX,
+    OUTBOX,
+    check_file_name,
+    is_inside,
+    write_error_note,
+)
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -39,6 +48,10 @@ P = ParamSpec("P")
 R = TypeVar("R")
 WRITE_FLAGS: Final = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 REMOVABLE: Final = (INBOX, OUTBOX)
+INTERRUPTED_NOTE: Final = (
+    "file: {name}\nerror: upload interrupted: the connection ended before the file was closed\n"
+    "The partial file stays in the inbox and is not processed; upload it again (or resume it) to retry.\n"
+)
 
 
 @dataclass(frozen=True)
@@ -130,13 +143,17 @@ def require(condition: bool, status: int = SFTP_PERMISSION_DENIED) -> None:
 class PartnerHandle(paramiko.SFTPHandle):
     """An open file: positional reads and writes on a descriptor, the size cap enforced per write."""
 
-    def __init__(self, fd: int, real: Path, context: PartnerContext, writable: bool, flags: int) -> None:
+    def __init__(
+        self, fd: int, real: Path, context: PartnerContext, writable: bool, flags: int, ended: threading.Event
+    ) -> None:
         super().__init__(flags)
         self._fd = fd
         self._real = real
         self._context = context
         self._writable = writable
         self._too_large = False
+        self._session_ended = ended
+        self._closed = False
 
     def read(self, offset: int, length: int) -> bytes | int:
         try:
@@ -164,14 +181,24 @@ class PartnerHandle(paramiko.SFTPHandle):
         return SFTP_OK if self._writable else SFTP_PERMISSION_DENIED
 
     def close(self) -> None:
+        """The client's CLOSE completes an upload; a handle closed because the session died did not."""
+        if self._closed:
+            return
+        self._closed = True
         with contextlib.suppress(OSError):
             os.close(self._fd)
         super().close()
+        if not self._writable:
+            return
         if self._too_large:
             with contextlib.suppress(FileNotFoundError):
                 self._real.unlink()
-        if self._writable:
-            self._context.uploads.closed(self._real)
+        elif self._session_ended.is_set():
+            with contextlib.suppress(OSError):
+                write_error_note(self._real, INTERRUPTED_NOTE.format(name=self._real.name))
+            self._context.uploads.abandoned(self._real)
+            return
+        self._context.uploads.closed(self._real)
 
 
 class PartnerFilesystem(paramiko.SFTPServerInterface):
@@ -183,6 +210,10 @@ class PartnerFilesystem(paramiko.SFTPServerInterface):
             raise PermissionError("SFTP session without an authenticated partner")
         self._context = server.context
         self._root = server.context.root
+        self._ended = threading.Event()
+
+    def session_ended(self) -> None:
+        self._ended.set()
 
     def canonicalize(self, path: str) -> str:
         return _virtual(path)
@@ -207,7 +238,7 @@ class PartnerFilesystem(paramiko.SFTPServerInterface):
         fd = os.open(target.real, flags | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
         if writable:
             self._context.uploads.opened(target.real)
-        return PartnerHandle(fd, target.real, self._context, writable, flags)
+        return PartnerHandle(fd, target.real, self._context, writable, flags, self._ended)
 
     def _attributes(self, target: Target) -> paramiko.SFTPAttributes:
         st = lstat_no_link(target.real)

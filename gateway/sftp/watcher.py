@@ -74,6 +74,14 @@ class InboxWatcher:
                 if st is not None:
                     self._closed[path] = _signature(st)
 
+    def abandoned(self, path: Path) -> None:
+        with self._lock:
+            if self._writing[path] > 0:
+                self._writing[path] -= 1
+            if self._writing[path] <= 0:
+                del self._writing[path]
+            self._closed.pop(path, None)
+
     def is_complete(self, path: Path, st: os.stat_result, now: float) -> bool:
         """The completeness rule for one inbox file observed at ``now`` (seconds)."""
         signature = _signature(st)
@@ -124,6 +132,8 @@ class InboxWatcher:
         with self._lock:
             for gone in set(self._seen) - present:
                 del self._seen[gone]
+            for gone in set(self._closed) - present:
+                del self._closed[gone]
         return outcomes
 
     def run(self, stop: threading.Event) -> None:

@@ -9,6 +9,7 @@ import stat
 import subprocess
 from pathlib import Path
 
+import paramiko
 import pytest
 from sqlalchemy import select
 
@@ -22,6 +23,7 @@ from gateway.sftp.server import SftpServer
 from gateway.sftp.ssh import host_key_path
 from tests.gateway.sftp.conftest import Embedded, start_embedded
 from tests.gateway.sftp.helpers import SFTP_CLIENT, KeyPair, add_partner, new_key, require_tool, sftp_profile
+from tests.integration.processes import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -252,3 +254,31 @@ def test_openssh_certificates_do_not_log_in(embedded: Embedded, acme_key: KeyPai
     )
     assert only_cert.returncode == 255
     assert "Permission denied (publickey)" in only_cert.stderr
+
+
+def _paramiko_session(embedded: Embedded, key: KeyPair) -> paramiko.Transport:
+    transport = paramiko.Transport(("127.0.0.1", embedded.peer.port))
+    transport.connect(username="acme", pkey=paramiko.Ed25519Key(filename=str(key.private)))
+    return transport
+
+
+def test_an_upload_cut_off_mid_way_is_never_taken(embedded: Embedded, acme_key: KeyPair) -> None:
+    transport = _paramiko_session(embedded, acme_key)
+    client = paramiko.SFTPClient.from_transport(transport)
+    assert client is not None
+    handle = client.open("/inbox/cut.edi", "wb")
+    handle.write(DOCUMENT[:20])
+    handle.flush()
+    transport.close()  # the connection dies with the file still open
+    inbox = _partner_dir(embedded.settings, "acme") / "inbox"
+    wait_until((inbox / "cut.edi.error").exists, 30, "the server noticed the cut-off upload")
+    assert "upload interrupted" in (inbox / "cut.edi.error").read_text()
+    assert embedded.watcher.scan(0.0) == []
+    assert embedded.watcher.scan(1e9) == [], "not even after the settle time: the note stands"
+
+    (embedded.peer.workdir / "cut.edi").write_bytes(DOCUMENT)
+    again = embedded.peer.run("acme", acme_key.private, "put cut.edi inbox/cut.edi\n")
+    assert again.returncode == 0, again.stderr
+    [taken] = embedded.watcher.scan(1e9 + 1)
+    assert taken.result is not None
+    assert (_partner_dir(embedded.settings, "acme") / "archive" / "cut.edi").read_bytes() == DOCUMENT
