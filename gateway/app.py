@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from gateway.as2.endpoint import router as as2_router
+from gateway.audit.endpoints import router as audit_router
 from gateway.auth.endpoints import router as auth_router
 from gateway.certificates.endpoints import router as certificates_router
 from gateway.config import Settings, get_settings
@@ -27,7 +28,15 @@ from gateway.outbound.endpoints import router as outbound_router
 from gateway.readiness import check_broker
 from gateway.system.endpoints import router as system_router
 
-ROUTERS = [auth_router, system_router, partners_router, certificates_router, as2_router, outbound_router]
+ROUTERS = [
+    auth_router,
+    system_router,
+    partners_router,
+    certificates_router,
+    as2_router,
+    outbound_router,
+    audit_router,
+]
 
 MAX_CORRELATION_ID_CHARS = 64
 

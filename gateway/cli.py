@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
+from gateway.audit.cli import evidence_app, messages_app
 from gateway.certificates.cli import certs_app, stations_app
 from gateway.cli_documents import register as register_document_commands
 from gateway.config import AREAS, get_settings
@@ -36,6 +37,8 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(partners_app, name="partners")
 app.add_typer(certs_app, name="certs")
 app.add_typer(stations_app, name="stations")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(messages_app, name="messages")
 app.add_typer(sftp_app, name="sftp")
 app.command("sftp-server")(sftp_server)
 register_document_commands(app)

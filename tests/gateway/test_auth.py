@@ -18,7 +18,16 @@ from gateway.errors import InvalidInputError
 from gateway.models import ApiToken, AuditEvent, Role
 from gateway.models.base import utcnow
 
-PUBLIC = {"/as2", "/health", "/ready", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+PUBLIC = {
+    "/as2",
+    "/health",
+    "/ready",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+}
 
 # (method, path, roles allowed besides admin)
 MATRIX: list[tuple[str, str, set[Role]]] = [
@@ -30,6 +39,7 @@ MATRIX: list[tuple[str, str, set[Role]]] = [
     ("GET", "/v1/admin/partners", {Role.ONBOARDING, Role.OPERATOR, Role.AUDITOR}),
     ("GET", "/v1/admin/certificates/expiring", {Role.ONBOARDING, Role.OPERATOR, Role.AUDITOR}),
     ("GET", "/v1/admin/stations", {Role.ONBOARDING, Role.OPERATOR, Role.AUDITOR}),
+    ("GET", "/v1/exchanges", {Role.AUDITOR, Role.OPERATOR}),
     ("GET", "/v1/admin/exchanges/overdue-mdns", {Role.OPERATOR, Role.AUDITOR}),
 ]
 

@@ -1,0 +1,1 @@
+"""The auditor's side: message and receipt search, exact bytes, evidence bundles verified offline."""
