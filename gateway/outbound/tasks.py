@@ -27,6 +27,7 @@ from gateway.models.exchange import Direction, Exchange, ExchangeStatus
 from gateway.models.partner import Partner
 from gateway.onboarding.service import profile_of
 from gateway.outbound import service
+from gateway.outbound.repository import SendSetupError
 from gateway.outbound.service import MdnStatus
 from gateway.outbox import IoHandler
 from gateway.sftp.errors import HostKeyMismatchError, UnsafeFileNameError
@@ -102,6 +103,8 @@ def load(session: Session, job: OutboxJob) -> _Work | None:
         return None
     partner = session.get(Partner, exchange.partner_id)
     assert partner is not None
+    if not partner.enabled:
+        raise SendSetupError(f"partner {partner.code} is disabled; enable it and resend")
     kind = transport_of(exchange, partner)
     if kind == TransportKind.AS2:
         return _As2Job(_prepared_attempt(settings, exchange.id, utcnow()))

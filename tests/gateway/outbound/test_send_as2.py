@@ -22,7 +22,7 @@ from gateway.db import get_database
 from gateway.models import ArchiveRecord, JobStatus, OutboxJob
 from gateway.models.base import utcnow
 from gateway.models.exchange import ExchangeStatus
-from gateway.onboarding.service import update_partner
+from gateway.onboarding.service import set_enabled, update_partner
 from tests.conftest import IN_CI
 from tests.gateway.as2.keys import Identity, make_identity
 from tests.gateway.as2.openssl_peer import OpenSSLPeer
@@ -291,3 +291,16 @@ def test_openssl_decrypts_and_verifies_what_we_sent(
     content = openssl.verify(signed, us)
     assert content.endswith(PAYLOAD)
     assert b"micalg=sha-384" in signed.split(b"\r\n\r\n", 1)[0]
+
+
+def test_nothing_is_sent_to_a_disabled_partner(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    exchange_id = _send(outbound, us, peer, partner)
+    with get_database(outbound.settings).transaction() as session:
+        set_enabled(session, outbound.exchange(exchange_id).partner_id, False)
+    assert outbound.run(exchange_id) is False
+    exchange = outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.FAILED
+    assert "partner partner is disabled" in (exchange.error or "")
+    assert peer.requests == []
