@@ -117,21 +117,27 @@ def error_note(path: Path, exc: BaseException, reference: str) -> str:
 def take_inbox_file(settings: Settings, path: Path, accept_fn: AcceptFn = accept) -> Taken:
     """Accept one complete inbox file and, after commit, move it to ``archive/``.
 
-    Database outages propagate (the file is simply taken on a later scan); any other failure leaves a
-    ``.error`` note and the file where it is.
+    Database outages propagate (the file is simply taken on a later scan); a file that vanished (the
+    partner deleted it, or another watcher took it) is skipped; any other failure leaves a ``.error``
+    note and the file where it is.
     """
     try:
         check_file_name(path.name)
         result = _accept_inbox_file(settings, path, accept_fn)
     except DBAPIError:
         raise
+    except FileNotFoundError:
+        return Taken(path)
     except Exception as exc:
         reference = uuid.uuid4().hex[:12]
         log.warning("SFTP inbox file not taken: %s", exc, extra={"file": str(path), "reference": reference})
         text = error_note(path, exc, reference)
         write_error_note(path, text)
         return Taken(path, error=text)
-    archived = move_to_archive(path)
+    try:
+        archived: Path | None = move_to_archive(path)
+    except FileNotFoundError:
+        archived = None  # another watcher moved it after its own (duplicate-safe) accept
     log.info(
         "SFTP file taken",
         extra={"file": path.name, "exchange_id": result.exchange_id, "duplicate": result.duplicate},
