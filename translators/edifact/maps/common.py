@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from translators.canonical import (
     Address,
@@ -12,10 +13,8 @@ from translators.canonical import (
     DateRef,
     Extension,
     ItemId,
-    Money,
     Note,
     Party,
-    PartyId,
     Price,
     Quantity,
     Reference,
@@ -25,6 +24,8 @@ from translators.edifact.maps import codes
 from translators.edifact.messages import RawMessage
 from translators.edifact.render import Element, SegmentSpec
 from translators.edifact.syntax import Segment
+
+Doc = dict[str, Any]
 
 NAME_WIDTH = 35
 TEXT_WIDTH = 512
@@ -127,21 +128,22 @@ def _parse_date(value: str, fmt: str) -> tuple[dt.date, dt.time | None] | None:
     return None
 
 
-def extension(seg: Segment) -> Extension:
-    """A segment kept verbatim (first occurrence of repeated elements)."""
-    return Extension(tag=seg.tag, elements=tuple(tuple(c) for c in seg.elements))
+def extension(seg: Segment) -> Doc:
+    """A segment kept verbatim (first occurrence of repeated elements), as an Extension's fields."""
+    return {"tag": seg.tag, "elements": seg.elements}
 
 
 def write_extension(ext: Extension) -> SegmentSpec:
     return (ext.tag, [list(e) for e in ext.elements])
 
 
-def read_dtm(r: Reader, seg: Segment) -> DateRef | None:
+def read_dtm(r: Reader, seg: Segment) -> Doc | None:
+    """DTM as DateRef fields; None for formats without a single date (ranges, periods)."""
     parsed = r.date_time(seg)
     if parsed is None:
         return None
     kind, qualifier = codes.DATE_KIND.read(seg.get(1, 1))
-    return DateRef(kind=kind, date=parsed[0], time=parsed[1], qualifier=qualifier)
+    return {"kind": kind, "date": parsed[0], "time": parsed[1], "qualifier": qualifier}
 
 
 def write_dtm(date: DateRef) -> SegmentSpec:
@@ -154,9 +156,9 @@ def write_dtm(date: DateRef) -> SegmentSpec:
     return ("DTM", [[code, date.date.strftime("%Y%m%d") + date.time.strftime("%H%M"), codes.FORMAT_DATETIME]])
 
 
-def read_qty(r: Reader, seg: Segment) -> Quantity | None:
+def read_qty(r: Reader, seg: Segment) -> Doc | None:
     value = r.decimal(seg, 1, 2)
-    return Quantity(value=value, unit=seg.get(1, 3) or None) if value is not None else None
+    return {"value": value, "unit": seg.get(1, 3) or None} if value is not None else None
 
 
 def write_qty(qualifier: str, quantity: Quantity) -> SegmentSpec:
@@ -168,9 +170,14 @@ def number(value: Decimal) -> str:
     return format(value, "f")
 
 
-def read_rff(seg: Segment) -> Reference:
+def read_rff(seg: Segment) -> Doc:
     kind, qualifier = codes.REFERENCE_KIND.read(seg.get(1, 1))
-    return Reference(kind=kind, value=seg.get(1, 2), description=seg.get(1, 4) or None, qualifier=qualifier)
+    return {
+        "kind": kind,
+        "value": seg.get(1, 2),
+        "description": seg.get(1, 4) or None,
+        "qualifier": qualifier,
+    }
 
 
 def write_rff(ref: Reference) -> SegmentSpec:
@@ -178,8 +185,8 @@ def write_rff(ref: Reference) -> SegmentSpec:
     return ("RFF", [[code, ref.value, "", ref.description or ""]])
 
 
-def read_ftx(seg: Segment) -> Note:
-    return Note(text="".join(seg.composite(FTX_TEXT)), topic=seg.get(1) or None)
+def read_ftx(seg: Segment) -> Doc:
+    return {"text": "".join(seg.composite(FTX_TEXT)), "topic": seg.get(1) or None}
 
 
 def write_ftx(note: Note) -> SegmentSpec:
@@ -192,28 +199,28 @@ def chunks(text: str, width: int, limit: int) -> list[str]:
     return [*parts[: limit - 1], "".join(parts[limit - 1 :])] if len(parts) > limit else parts
 
 
-def read_nad(seg: Segment) -> Party:
+def read_nad(seg: Segment) -> Doc:
     role, qualifier = codes.PARTY_ROLE.read(seg.get(1))
-    ids: tuple[PartyId, ...] = ()
+    ids = []
     if seg.get(NAD_ID):
         scheme, scheme_qualifier = codes.PARTY_ID.read(seg.get(NAD_ID, 3))
-        ids = (PartyId(scheme=scheme, value=seg.get(NAD_ID), qualifier=scheme_qualifier),)
-    lines = tuple(v for v in seg.composite(NAD_STREET) if v)
-    address = Address(
-        lines=lines,
-        city=seg.get(NAD_CITY) or None,
-        region=seg.get(NAD_REGION) or None,
-        postal_code=seg.get(NAD_POSTCODE) or None,
-        country=seg.get(NAD_COUNTRY) or None,
-    )
-    return Party(
-        role=role,
-        name="".join(seg.composite(NAD_NAME)) or None,
-        additional_names=tuple(v for v in seg.composite(NAD_NAME_ADDRESS) if v),
-        ids=ids,
-        address=address if address != Address() else None,
-        qualifier=qualifier,
-    )
+        ids.append({"scheme": scheme, "value": seg.get(NAD_ID), "qualifier": scheme_qualifier})
+    address = {
+        "lines": [v for v in seg.composite(NAD_STREET) if v],
+        "city": seg.get(NAD_CITY) or None,
+        "region": seg.get(NAD_REGION) or None,
+        "postal_code": seg.get(NAD_POSTCODE) or None,
+        "country": seg.get(NAD_COUNTRY) or None,
+    }
+    return {
+        "role": role,
+        "name": "".join(seg.composite(NAD_NAME)) or None,
+        "additional_names": [v for v in seg.composite(NAD_NAME_ADDRESS) if v],
+        "ids": ids,
+        "address": address if any(address.values()) else None,
+        "contacts": [],
+        "qualifier": qualifier,
+    }
 
 
 def write_nad(party: Party) -> list[SegmentSpec]:
@@ -239,31 +246,27 @@ def write_nad(party: Party) -> list[SegmentSpec]:
     return out
 
 
-def contact_segment(contacts: list[Contact], seg: Segment) -> bool:
+def contact_segment(contacts: list[Doc], seg: Segment) -> bool:
     """CTA opens a contact, COM adds a number to the last one; False when the segment was not used."""
     if seg.tag == "CTA":
         contacts.append(read_cta(seg))
         return True
-    if seg.tag == "COM" and contacts:
-        updated = add_com(contacts[-1], seg)
-        if updated is not contacts[-1]:
-            contacts[-1] = updated
-            return True
-    return False
+    return seg.tag == "COM" and bool(contacts) and add_com(contacts[-1], seg)
 
 
-def read_cta(seg: Segment) -> Contact:
-    return Contact(function=seg.get(CTA_FUNCTION) or None, name=seg.get(CTA_CONTACT, 2) or None)
+def read_cta(seg: Segment) -> Doc:
+    return {"function": seg.get(CTA_FUNCTION) or None, "name": seg.get(CTA_CONTACT, 2) or None}
 
 
-def add_com(contact: Contact, seg: Segment) -> Contact:
+def add_com(contact: Doc, seg: Segment) -> bool:
     """COM after CTA: TE phone, EM e-mail, FX fax (every repetition; the first of each kind wins)."""
-    update: dict[str, str] = {}
-    for number, channel in ((c[0], c[1] if len(c) > 1 else "") for c in seg.occurrences(COM_DETAIL)):
-        field = COM_CHANNELS.get(channel)
-        if field is not None and getattr(contact, field) is None and field not in update:
-            update[field] = number
-    return contact.model_copy(update=update) if update else contact
+    used = False
+    for comps in seg.occurrences(COM_DETAIL):
+        field = COM_CHANNELS.get(comps[1] if len(comps) > 1 else "")
+        if field is not None and contact.get(field) is None:
+            contact[field] = comps[0]
+            used = True
+    return used
 
 
 def write_contact(contact: Contact) -> list[SegmentSpec]:
@@ -274,14 +277,14 @@ def write_contact(contact: Contact) -> list[SegmentSpec]:
     return out
 
 
-def item_ids(seg: Segment, element: int, count: int = 1) -> list[ItemId]:
+def item_ids(seg: Segment, element: int, count: int = 1) -> list[Doc]:
     """Item ids of LIN C212 (``count`` 1) or of PIA's five C212 composites."""
     out = []
     read = codes.ITEM_ID.read
     for comps in seg.elements[element - 1 : element - 1 + count]:
         if comps[0]:
             kind, qualifier = read(comps[1] if len(comps) > 1 else "")
-            out.append(ItemId(kind=kind, value=comps[0], qualifier=qualifier))
+            out.append({"kind": kind, "value": comps[0], "qualifier": qualifier})
     return out
 
 
@@ -308,11 +311,11 @@ def write_imd(text: str) -> SegmentSpec:
     return ("IMD", ["F", None, ["", "", "", *chunks(text, NAME_WIDTH, 2)]])
 
 
-def read_pri(r: Reader, seg: Segment, currency: str | None) -> Price | None:
+def read_pri(r: Reader, seg: Segment, currency: str | None) -> Doc | None:
     amount = r.decimal(seg, PRI_DETAIL, 2)
     if amount is None:
         return None
-    return Price(amount=Money(amount=amount, currency=currency), basis=seg.get(PRI_DETAIL, 3) or None)
+    return {"amount": {"amount": amount, "currency": currency}, "basis": seg.get(PRI_DETAIL, 3) or None}
 
 
 def write_pri(price: Price) -> SegmentSpec:

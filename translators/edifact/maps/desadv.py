@@ -13,18 +13,12 @@ from typing import Any
 
 from translators.canonical import (
     DateKind,
-    Equipment,
-    Lot,
-    Mark,
-    Measure,
-    Quantity,
     ReferenceKind,
-    ShipItem,
     ShipNotice,
-    ShipOrder,
 )
 from translators.edifact.maps import codes, terms
 from translators.edifact.maps.common import (
+    Doc,
     Reader,
     contact_segment,
     extension,
@@ -54,13 +48,15 @@ PARTY_GROUP = frozenset({"LOC", "FII", "DOC", "CTA", "COM", "RFF"})
 ITEM_LISTS = ("items", "descriptions", "lots", "serial_numbers", "dates", "references", "notes", "extensions")
 
 
-def read_mea(r: Reader, seg: Segment, measure: Measure | None) -> Measure:
+def read_mea(r: Reader, seg: Segment, measure: Doc | None) -> Doc:
     value = r.decimal(seg, MEA_VALUE, 2)
-    quantity = Quantity(value=value, unit=seg.get(MEA_VALUE, 1) or None) if value is not None else None
-    base = measure or Measure()
+    quantity = {"value": value, "unit": seg.get(MEA_VALUE, 1) or None} if value is not None else None
+    base = measure if measure is not None else {}
     if seg.get(MEA_PROPERTY, 1) == MEA_VOLUME:
-        return base.model_copy(update={"volume": quantity})
-    return base.model_copy(update={"weight": quantity, "weight_qualifier": seg.get(MEA_PROPERTY, 1) or None})
+        base["volume"] = quantity
+    else:
+        base.update(weight=quantity, weight_qualifier=seg.get(MEA_PROPERTY, 1) or None)
+    return base
 
 
 class DesadvReader:
@@ -101,10 +97,10 @@ class DesadvReader:
     def _notice_date_fallback(self) -> None:
         """Without DTM+137 the despatch date (DTM+11), else the first header date, dates the notice."""
         dates = self.lists["dates"]
-        chosen = next((d for d in dates if d.kind is DateKind.SHIPPED), dates[0] if dates else None)
+        chosen = next((d for d in dates if d["kind"] is DateKind.SHIPPED), dates[0] if dates else None)
         if chosen is None:
             raise self.r.missing("DTM+137")
-        self.head.update(notice_date=chosen.date, notice_time=chosen.time)
+        self.head.update(notice_date=chosen["date"], notice_time=chosen["time"])
 
     def _build(self) -> ShipNotice:
         orders, shipment_measures = shape(link(self.nodes), self.order.get("po_number"))
@@ -113,14 +109,9 @@ class DesadvReader:
         ship_orders = []
         for key, parts in orders.items():
             extra = self.order if key == self.order.get("po_number") else {"po_number": key}
-            ship_orders.append(
-                ShipOrder(
-                    **extra, items=tuple(parts.items), tares=tuple(parts.tares), packs=tuple(parts.packs)
-                )
-            )
-        lists = {k: tuple(v) for k, v in self.lists.items()}
-        lists["measures"] = (*lists["measures"], *shipment_measures)
-        return ShipNotice(**self.head, **lists, orders=tuple(ship_orders))
+            ship_orders.append({**extra, "items": parts.items, "tares": parts.tares, "packs": parts.packs})
+        lists = {**self.lists, "measures": self.lists["measures"] + shipment_measures}
+        return ShipNotice.model_validate({**self.head, **lists, "orders": ship_orders})
 
     def feed(self, seg: Segment) -> None:
         tag = seg.tag
@@ -154,12 +145,9 @@ class DesadvReader:
         elif self.context in ("RFF", "RFF-ON") and tag == "DTM":
             self._reference_date(seg)
         elif self.context == "TOD" and tag == "LOC":
-            lists["fob"][-1] = terms.amend_tod(lists["fob"][-1], seg)
+            terms.amend_tod(lists["fob"][-1], seg)
         elif tag == "SEL" and self.context == "EQD":
-            last = lists["equipment"][-1]
-            lists["equipment"][-1] = last.model_copy(
-                update={"seal_numbers": (*last.seal_numbers, seg.get(1))}
-            )
+            lists["equipment"][-1]["seal_numbers"].append(seg.get(1))
         else:
             return False
         return True
@@ -175,8 +163,12 @@ class DesadvReader:
                 shipment_id=r.require(seg, BGM_NUMBER), purpose=purpose, purpose_code=purpose_code
             )
         elif tag == "DTM" and (date := read_dtm(r, seg)) is not None:
-            if date.kind is DateKind.DOCUMENT and date.qualifier is None and "notice_date" not in self.head:
-                self.head.update(notice_date=date.date, notice_time=date.time)
+            if (
+                date["kind"] is DateKind.DOCUMENT
+                and date["qualifier"] is None
+                and "notice_date" not in self.head
+            ):
+                self.head.update(notice_date=date["date"], notice_time=date["time"])
             else:
                 lists["dates"].append(date)
         elif tag == "MEA":
@@ -188,12 +180,6 @@ class DesadvReader:
             lists[field].append(reader(seg))
         elif tag == "EQD":
             lists["equipment"].append(_equipment(seg))
-            self.context = "EQD"
-        elif tag == "SEL" and self.context == "EQD" and lists["equipment"]:
-            last = lists["equipment"][-1]
-            lists["equipment"][-1] = last.model_copy(
-                update={"seal_numbers": (*last.seal_numbers, seg.get(1))}
-            )
         else:
             self.context = ""
             lists["extensions"].append(extension(seg))
@@ -210,24 +196,20 @@ class DesadvReader:
 
     def _reference_date(self, seg: Segment) -> None:
         date = read_dtm(self.r, seg)
-        if self.context == "RFF-ON" and date is not None and date.qualifier == DTM_REFERENCE_DATE:
-            self.order["po_date"] = date.date
+        if self.context == "RFF-ON" and date is not None and date["qualifier"] == DTM_REFERENCE_DATE:
+            self.order["po_date"] = date["date"]
         else:
             self.lists["extensions"].append(extension(seg))
 
     def _party_detail(self, seg: Segment) -> None:
-        party = self.lists["parties"][-1]
-        contacts = list(party.contacts)
-        if contact_segment(contacts, seg):
-            self.lists["parties"][-1] = party.model_copy(update={"contacts": tuple(contacts)})
-        else:
+        if not contact_segment(self.lists["parties"][-1]["contacts"], seg):
             self.lists["extensions"].append(extension(seg))
 
     def _node_segment(self, node: Node, seg: Segment) -> None:
         tag, r = seg.tag, self.r
         if tag == "PAC":
             node.measures.append(
-                Measure(lading_quantity=r.integer(seg, PAC_COUNT), packaging_code=seg.get(PAC_TYPE) or None)
+                {"lading_quantity": r.integer(seg, PAC_COUNT), "packaging_code": seg.get(PAC_TYPE) or None}
             )
         elif tag == "MEA":
             last = node.measures.pop() if node.measures else None
@@ -235,13 +217,13 @@ class DesadvReader:
         elif tag == "PCI":
             self.context = "PCI-SSCC" if seg.get(PCI_MARKING) == codes.PCI_SSCC else "PCI"
             if seg.get(PCI_MARKS):
-                node.marks.append(Mark(qualifier=seg.get(PCI_MARKING), value=seg.get(PCI_MARKS)))
+                node.marks.append({"qualifier": seg.get(PCI_MARKING), "value": seg.get(PCI_MARKS)})
         elif tag == "GIN" and seg.get(GIN_QUALIFIER) == codes.GIN_SSCC and node.sscc is None:
             node.sscc = seg.get(GIN_FIRST)
         elif tag == "RFF":
             ref = read_rff(seg)
-            if ref.kind is ReferenceKind.TRACKING and ref.qualifier is None and node.tracking is None:
-                node.tracking = ref.value
+            if ref["kind"] is ReferenceKind.TRACKING and ref["qualifier"] is None and node.tracking is None:
+                node.tracking = ref["value"]
             else:
                 node.references.append(ref)
         elif tag == "DTM" and (date := read_dtm(r, seg)) is not None:
@@ -286,8 +268,8 @@ class DesadvReader:
             item["shipped_quantity"] = quantity
         elif qualifier == codes.QTY_ORDERED and "ordered_quantity" not in item:
             item["ordered_quantity"] = quantity
-        elif self.context == "PCI" and item["lots"] and item["lots"][-1].quantity is None:
-            item["lots"][-1] = item["lots"][-1].model_copy(update={"quantity": quantity})
+        elif self.context == "PCI" and item["lots"] and item["lots"][-1].get("quantity") is None:
+            item["lots"][-1]["quantity"] = quantity
         else:
             item["extensions"].append(extension(seg))
 
@@ -295,12 +277,12 @@ class DesadvReader:
         """PCI group of a line: GIN BX lots (DTM+36 expiry, QTY), GIN BN serial numbers."""
         self.context = "PCI"
         if seg.tag == "GIN" and seg.get(GIN_QUALIFIER) == codes.GIN_BATCH:
-            item["lots"].extend(Lot(number=v) for v in _gin_values(seg))
+            item["lots"].extend({"number": v} for v in _gin_values(seg))
         elif seg.tag == "GIN" and seg.get(GIN_QUALIFIER) == codes.GIN_SERIAL:
             item["serial_numbers"].extend(_gin_values(seg))
         elif seg.tag == "DTM" and item["lots"] and seg.get(1, 1) == "36":
             date = read_dtm(self.r, seg)
-            item["lots"][-1] = item["lots"][-1].model_copy(update={"expiry": date.date if date else None})
+            item["lots"][-1]["expiry"] = date["date"] if date else None
         elif seg.tag != "PCI" or seg.get(PCI_MARKS):
             item["extensions"].append(extension(seg))
 
@@ -311,8 +293,7 @@ class DesadvReader:
         segment, order = item.pop("segment"), item.pop("order")
         if item.get("shipped_quantity") is None:
             raise self.r.missing("QTY+12", segment)
-        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in item.items()}
-        self.nodes[-1].items.append((order, ShipItem(**fields)))
+        self.nodes[-1].items.append((order, item))
 
 
 def _gin_values(seg: Segment) -> list[str]:
@@ -323,12 +304,13 @@ def _gin_values(seg: Segment) -> list[str]:
     ]
 
 
-def _equipment(seg: Segment) -> Equipment:
-    return Equipment(
-        type_code=seg.get(EQD_TYPE) or None,
-        number=seg.get(EQD_ID),
-        initial=seg.get(EQD_ID, EQD_INITIAL) or None,
-    )
+def _equipment(seg: Segment) -> Doc:
+    return {
+        "type_code": seg.get(EQD_TYPE) or None,
+        "number": seg.get(EQD_ID),
+        "initial": seg.get(EQD_ID, EQD_INITIAL) or None,
+        "seal_numbers": [],
+    }
 
 
 HEADER_READERS: dict[str, tuple[str, Any]] = {

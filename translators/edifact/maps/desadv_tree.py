@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from translators.canonical import Extension, Measure, Pack, ShipItem, Tare
+Doc = dict[str, Any]
 
 
 @dataclass
@@ -16,14 +16,14 @@ class Node:
 
     id: str
     parent: str
-    measures: list[Measure] = field(default_factory=list)
-    marks: list[Any] = field(default_factory=list)
+    measures: list[Doc] = field(default_factory=list)
+    marks: list[Doc] = field(default_factory=list)
     sscc: str | None = None
     tracking: str | None = None
-    references: list[Any] = field(default_factory=list)
-    dates: list[Any] = field(default_factory=list)
-    items: list[tuple[str | None, ShipItem]] = field(default_factory=list)
-    extensions: list[Extension] = field(default_factory=list)
+    references: list[Doc] = field(default_factory=list)
+    dates: list[Doc] = field(default_factory=list)
+    items: list[tuple[str | None, Doc]] = field(default_factory=list)
+    extensions: list[Doc] = field(default_factory=list)
     children: list[Node] = field(default_factory=list)
 
     @property
@@ -31,7 +31,7 @@ class Node:
         """Labelled as a package (SSCC, marks, tracking); PAC/MEA alone also describe a shipment."""
         return bool(self.marks or self.sscc or self.tracking)
 
-    def all_items(self) -> list[tuple[str | None, ShipItem]]:
+    def all_items(self) -> list[tuple[str | None, Doc]]:
         """Items of this node and, flattened, of every descendant."""
         found = list(self.items)
         for child in self.children:
@@ -56,44 +56,44 @@ def link(nodes: list[Node]) -> list[Node]:
     return roots
 
 
-def to_pack(node: Node) -> Pack:
-    return Pack(
-        sscc=node.sscc,
-        tracking_number=node.tracking,
-        marks=tuple(node.marks),
-        measures=tuple(node.measures),
-        references=tuple(node.references),
-        dates=tuple(node.dates),
-        items=tuple(item for _, item in node.all_items()),
-        extensions=tuple(node.extensions),
-    )
+def to_pack(node: Node) -> Doc:
+    return {
+        "sscc": node.sscc,
+        "tracking_number": node.tracking,
+        "marks": node.marks,
+        "measures": node.measures,
+        "references": node.references,
+        "dates": node.dates,
+        "items": [item for _, item in node.all_items()],
+        "extensions": node.extensions,
+    }
 
 
-def to_tare(node: Node) -> Tare:
-    return Tare(
-        sscc=node.sscc,
-        marks=tuple(node.marks),
-        measures=tuple(node.measures),
-        references=tuple(node.references),
-        packs=tuple(to_pack(child) for child in node.children),
-        items=tuple(item for _, item in node.items),
-        extensions=tuple(node.extensions),
-    )
+def to_tare(node: Node) -> Doc:
+    return {
+        "sscc": node.sscc,
+        "marks": node.marks,
+        "measures": node.measures,
+        "references": node.references,
+        "packs": [to_pack(child) for child in node.children],
+        "items": [item for _, item in node.items],
+        "extensions": node.extensions,
+    }
 
 
 @dataclass
 class OrderParts:
     """What belongs to one order once the tree is shaped."""
 
-    items: list[ShipItem] = field(default_factory=list)
-    tares: list[Tare] = field(default_factory=list)
-    packs: list[Pack] = field(default_factory=list)
+    items: list[Doc] = field(default_factory=list)
+    tares: list[Doc] = field(default_factory=list)
+    packs: list[Doc] = field(default_factory=list)
 
 
-def shape(roots: list[Node], default_order: str | None) -> tuple[dict[str | None, OrderParts], list[Measure]]:
+def shape(roots: list[Node], default_order: str | None) -> tuple[dict[str | None, OrderParts], list[Doc]]:
     """Group the tree by order number; a shipment-level root gives its measures to the shipment."""
     orders: dict[str | None, OrderParts] = {}
-    shipment_measures: list[Measure] = []
+    shipment_measures: list[Doc] = []
 
     def parts(key: str | None) -> OrderParts:
         return orders.setdefault(key, OrderParts())

@@ -14,14 +14,12 @@ from typing import Any
 from translators.canonical import (
     DateKind,
     DateRef,
-    Money,
     OrderLine,
-    OrderTotals,
     PurchaseOrder,
-    Schedule,
 )
 from translators.edifact.maps import codes, terms
 from translators.edifact.maps.common import (
+    Doc,
     Reader,
     contact_segment,
     extension,
@@ -80,12 +78,9 @@ class _Line:
 NAD_GROUP = frozenset({"RFF", "LOC", "FII", "DOC", "CTA", "COM", "DTM"})
 
 
-def _contacts(party: Any, seg: Segment) -> Any:
-    """The party with the CTA/COM applied, or None when the segment is not a usable contact."""
-    contacts = list(party.contacts)
-    if not contact_segment(contacts, seg):
-        return None
-    return party.model_copy(update={"contacts": tuple(contacts)})
+def _contacts(party: Doc, seg: Segment) -> bool:
+    """Apply a CTA/COM to the party; False when the segment is not a usable contact."""
+    return contact_segment(party["contacts"], seg)
 
 
 class OrdersReader:
@@ -109,7 +104,7 @@ class OrdersReader:
                 "extensions",
             )
         }
-        self.lines: list[OrderLine] = []
+        self.lines: list[Doc] = []
         self.line: _Line | None = None
         self.context = ""
         self.totals: dict[str, Any] = {}
@@ -122,11 +117,8 @@ class OrdersReader:
             raise self.r.missing("BGM")
         if "order_date" not in self.head:
             raise self.r.missing("DTM+137")
-        return PurchaseOrder(
-            **self.head,
-            **{k: tuple(v) for k, v in self.lists.items()},
-            lines=tuple(self.lines),
-            totals=OrderTotals(**self.totals) if self.totals else None,
+        return PurchaseOrder.model_validate(
+            {**self.head, **self.lists, "lines": self.lines, "totals": self.totals or None}
         )
 
     def feed(self, seg: Segment) -> None:
@@ -150,39 +142,35 @@ class OrdersReader:
         """Segments inside the open NAD / RFF / PAT / TOD / ALC / PAC / SCC group."""
         context, tag, r = self.context, seg.tag, self.r
         if context == "NAD" and tag in NAD_GROUP:
-            updated = _contacts(lists["parties"][-1], seg)
-            if updated is None:
+            if not _contacts(lists["parties"][-1], seg):
                 lists["extensions"].append(extension(seg))
-            else:
-                lists["parties"][-1] = updated
         elif context == "CTA" and tag == "COM" and "contacts" in lists:
             contact_segment(lists["contacts"], seg)
         elif context == "RFF" and tag == "DTM":
             lists["extensions"].append(extension(seg))
         elif context == "PAT" and tag in ("DTM", "PCD"):
-            lists["terms"][-1] = terms.amend_pat(r, lists["terms"][-1], seg)
+            terms.amend_pat(r, lists["terms"][-1], seg)
         elif context == "TOD" and tag == "LOC":
-            lists["fob"][-1] = terms.amend_tod(lists["fob"][-1], seg)
+            terms.amend_tod(lists["fob"][-1], seg)
         elif context == "ALC" and tag in ("MOA", "PCD", "RTE", "QTY"):
-            charges = lists["allowances_charges"]
-            charges[-1] = terms.amend_alc(r, charges[-1], seg, self.head.get("currency"))
+            terms.amend_alc(r, lists["allowances_charges"][-1], seg, self.head.get("currency"))
         elif context == "PAC" and tag in ("MEA", "QTY"):
-            lists["packaging"][-1] = terms.amend_pac(r, lists["packaging"][-1], seg)
+            terms.amend_pac(r, lists["packaging"][-1], seg)
         elif context == "SCC" and tag in ("QTY", "DTM"):
             self._schedule(lists["schedules"], seg)
         else:
             return False
         return True
 
-    def _schedule(self, schedules: list[Schedule], seg: Segment) -> None:
+    def _schedule(self, schedules: list[Doc], seg: Segment) -> None:
         if seg.tag == "QTY":
             quantity = read_qty(self.r, seg)
             if quantity is not None:
-                schedules.append(Schedule(quantity=quantity))
+                schedules.append({"quantity": quantity, "dates": []})
             return
         date = read_dtm(self.r, seg)
         if date is not None and schedules:
-            schedules[-1] = schedules[-1].model_copy(update={"dates": (*schedules[-1].dates, date)})
+            schedules[-1]["dates"].append(date)
 
     def _header(self, seg: Segment) -> None:
         tag, lists = seg.tag, self.lists
@@ -224,8 +212,10 @@ class OrdersReader:
         date = read_dtm(self.r, seg)
         if date is None:
             self.lists["extensions"].append(extension(seg))
-        elif date.kind is DateKind.DOCUMENT and date.qualifier is None and "order_date" not in self.head:
-            self.head["order_date"] = date.date
+        elif (
+            date["kind"] is DateKind.DOCUMENT and date["qualifier"] is None and "order_date" not in self.head
+        ):
+            self.head["order_date"] = date["date"]
         else:
             self.lists["dates"].append(date)
 
@@ -264,14 +254,7 @@ class OrdersReader:
         quantity = line.fields.pop("quantity", None)
         if quantity is None:
             raise self.r.missing("QTY", line.segment)
-        self.lines.append(
-            OrderLine(
-                **line.fields,
-                quantity=quantity,
-                items=tuple(line.items),
-                **{k: tuple(v) for k, v in line.lists.items()},
-            )
-        )
+        self.lines.append({**line.fields, "quantity": quantity, "items": line.items, **line.lists})
 
     def _summary(self, seg: Segment) -> None:
         r, qualifier = self.r, seg.get(1, 1)
@@ -282,7 +265,7 @@ class OrdersReader:
         ):
             amount = r.decimal(seg, 1, 2)
             if amount is not None:
-                self.totals["amount"] = Money(amount=amount, currency=self.head.get("currency"))
+                self.totals["amount"] = {"amount": amount, "currency": self.head.get("currency")}
         elif seg.tag == "CNT" and qualifier == codes.CNT_LINES:
             self.totals["line_count"] = r.integer(seg, 1, 2)
         elif seg.tag == "CNT" and qualifier == codes.CNT_QUANTITY:
@@ -291,7 +274,7 @@ class OrdersReader:
             self.lists["extensions"].append(extension(seg))
 
 
-HEADER_READERS: dict[str, tuple[str, Callable[[Segment], Any]]] = {
+HEADER_READERS: dict[str, tuple[str, Callable[[Segment], Doc]]] = {
     "NAD": ("parties", read_nad),
     "FTX": ("notes", read_ftx),
     "PAT": ("terms", terms.read_pat),

@@ -17,13 +17,12 @@ from translators.canonical import (
     AckStatus,
     DateKind,
     DateRef,
-    LineAck,
     LineStatus,
     Purpose,
-    Schedule,
 )
 from translators.edifact.maps import codes
 from translators.edifact.maps.common import (
+    Doc,
     Reader,
     contact_segment,
     extension,
@@ -77,7 +76,7 @@ class OrdrspReader:
         self.r = Reader(message)
         self.head: dict[str, Any] = {}
         self.lists: dict[str, list[Any]] = {k: [] for k in HEAD_LISTS}
-        self.lines: list[AckLine] = []
+        self.lines: list[Doc] = []
         self.line: dict[str, Any] | None = None
         self.context = ""
         self.prev: Segment | None = None
@@ -91,9 +90,7 @@ class OrdrspReader:
             raise self.r.missing("BGM")
         if "po_number" not in self.head:
             raise self.r.missing("RFF+ON")
-        return Acknowledgement(
-            **self.head, **{k: tuple(v) for k, v in self.lists.items()}, lines=tuple(self.lines)
-        )
+        return Acknowledgement.model_validate({**self.head, **self.lists, "lines": self.lines})
 
     def feed(self, seg: Segment) -> None:
         tag = seg.tag
@@ -136,8 +133,12 @@ class OrdrspReader:
             )
             self.head["ack_number"] = seg.get(BGM_NUMBER) or None
         elif tag == "DTM" and (date := read_dtm(r, seg)) is not None:
-            if date.kind is DateKind.DOCUMENT and date.qualifier is None and "ack_date" not in self.head:
-                self.head["ack_date"] = date.date
+            if (
+                date["kind"] is DateKind.DOCUMENT
+                and date["qualifier"] is None
+                and "ack_date" not in self.head
+            ):
+                self.head["ack_date"] = date["date"]
             else:
                 lists["dates"].append(date)
         elif tag == "RFF":
@@ -166,17 +167,13 @@ class OrdrspReader:
 
     def _reference_date(self, seg: Segment) -> None:
         date = read_dtm(self.r, seg)
-        if self.context == "RFF-ON" and date is not None and date.qualifier == DTM_REFERENCE_DATE:
-            self.head["po_date"] = date.date
+        if self.context == "RFF-ON" and date is not None and date["qualifier"] == DTM_REFERENCE_DATE:
+            self.head["po_date"] = date["date"]
         else:
             self.lists["extensions"].append(extension(seg))
 
     def _party_detail(self, seg: Segment) -> None:
-        party = self.lists["parties"][-1]
-        contacts = list(party.contacts)
-        if contact_segment(contacts, seg):
-            self.lists["parties"][-1] = party.model_copy(update={"contacts": tuple(contacts)})
-        else:
+        if not contact_segment(self.lists["parties"][-1]["contacts"], seg):
             self.lists["extensions"].append(extension(seg))
 
     def _open_line(self, seg: Segment) -> None:
@@ -187,7 +184,7 @@ class OrdrspReader:
         line["items"].extend(item_ids(seg, 3))
         if seg.get(2):
             status, code = codes.LINE_STATUS.read(seg.get(2))
-            line["statuses"].append(LineAck(status=status, status_code=code))
+            line["statuses"].append({"status": status, "status_code": code, "quantity": None, "date": None})
         self.line = line
 
     def _line_segment(self, line: dict[str, Any], seg: Segment) -> None:
@@ -215,40 +212,40 @@ class OrdrspReader:
         else:
             line["extensions"].append(extension(seg))
 
-    def _schedule(self, schedules: list[Schedule], seg: Segment) -> None:
+    def _schedule(self, schedules: list[Doc], seg: Segment) -> None:
         if seg.tag == "QTY":
             quantity = read_qty(self.r, seg)
             if quantity is not None:
-                schedules.append(Schedule(quantity=quantity))
+                schedules.append({"quantity": quantity, "dates": []})
         elif (date := read_dtm(self.r, seg)) is not None and schedules:
-            schedules[-1] = schedules[-1].model_copy(update={"dates": (*schedules[-1].dates, date)})
+            schedules[-1]["dates"].append(date)
 
     def _line_qty(self, line: dict[str, Any], seg: Segment) -> None:
         qualifier, quantity = seg.get(1, 1), read_qty(self.r, seg)
         statuses = line["statuses"]
         if qualifier == codes.QTY_ORDERED and "ordered_quantity" not in line:
             line["ordered_quantity"] = quantity
-        elif qualifier == codes.QTY_TO_DELIVER and statuses and statuses[0].quantity is None:
-            statuses[0] = statuses[0].model_copy(update={"quantity": quantity})
+        elif qualifier == codes.QTY_TO_DELIVER and statuses and statuses[0]["quantity"] is None:
+            statuses[0]["quantity"] = quantity
         elif qualifier == codes.QTY_TO_DELIVER and not statuses:
-            statuses.append(LineAck(status=LineStatus.ACCEPTED, quantity=quantity))
+            statuses.append({"status": LineStatus.ACCEPTED, "quantity": quantity, "date": None})
         elif qualifier == codes.QTY_BACKORDER:
-            statuses.append(LineAck(status=LineStatus.BACKORDERED, quantity=quantity))
+            statuses.append({"status": LineStatus.BACKORDERED, "quantity": quantity, "date": None})
         else:
             line["extensions"].append(extension(seg))
 
-    def _line_date(self, line: dict[str, Any], date: DateRef) -> None:
+    def _line_date(self, line: dict[str, Any], date: Doc) -> None:
         prev, statuses = self.prev, line["statuses"]
         after_status = prev is not None and prev.tag == "QTY" and prev.get(1, 1) in STATUS_QTYS
-        if after_status and statuses and statuses[-1].date is None:
-            statuses[-1] = statuses[-1].model_copy(update={"date": date})
+        if after_status and statuses and statuses[-1]["date"] is None:
+            statuses[-1]["date"] = date
         else:
             line["dates"].append(date)
 
     def _close_line(self) -> None:
         line, self.line = self.line, None
         if line is not None:
-            self.lines.append(AckLine(**{k: tuple(v) if isinstance(v, list) else v for k, v in line.items()}))
+            self.lines.append(line)
 
 
 def ordrsp_to_ack(message: RawMessage) -> Acknowledgement:

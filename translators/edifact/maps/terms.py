@@ -8,12 +8,10 @@ from translators.canonical import (
     AllowanceOrCharge,
     Carrier,
     Fob,
-    Money,
     Packaging,
     PaymentTerms,
-    Quantity,
 )
-from translators.edifact.maps.common import Reader, number, write_qty
+from translators.edifact.maps.common import Doc, Reader, number, write_qty
 from translators.edifact.render import SegmentSpec
 from translators.edifact.syntax import Segment
 
@@ -30,29 +28,28 @@ PAC_COUNT, PAC_TYPE = 1, 3
 MEA_WEIGHT = "AAB"
 
 
-def read_pat(seg: Segment) -> PaymentTerms:
+def read_pat(seg: Segment) -> Doc:
     period = seg.get(PAT_PERIOD, 4)
     days = int(period) if period.isascii() and period.isdigit() else None
     discount = seg.get(PAT_TYPE) == PAT_DISCOUNT
-    return PaymentTerms(
-        type_code=seg.get(PAT_TYPE) or None,
-        basis_code=seg.get(PAT_PERIOD, 1) or None,
-        discount_days=days if discount else None,
-        net_days=None if discount else days,
-        description=seg.get(PAT_TERMS, 4) or None,
-    )
+    return {
+        "type_code": seg.get(PAT_TYPE) or None,
+        "basis_code": seg.get(PAT_PERIOD, 1) or None,
+        "discount_days": days if discount else None,
+        "net_days": None if discount else days,
+        "description": seg.get(PAT_TERMS, 4) or None,
+    }
 
 
-def amend_pat(r: Reader, terms: PaymentTerms, seg: Segment) -> PaymentTerms:
+def amend_pat(r: Reader, terms: Doc, seg: Segment) -> None:
     """DTM and PCD of the PAT group."""
     if seg.tag == "DTM":
         parsed = r.date_time(seg)
         field = {DTM_NET_DUE: "net_due_date", DTM_DISCOUNT_DUE: "discount_due_date"}.get(seg.get(1, 1))
         if parsed is not None and field is not None:
-            return terms.model_copy(update={field: parsed[0]})
+            terms[field] = parsed[0]
     elif seg.tag == "PCD" and seg.get(1, 1) == PCD_DISCOUNT:
-        return terms.model_copy(update={"discount_percent": r.decimal(seg, 1, 2)})
-    return terms
+        terms["discount_percent"] = r.decimal(seg, 1, 2)
 
 
 def write_pat(terms: PaymentTerms) -> list[SegmentSpec]:
@@ -76,15 +73,16 @@ def write_pat(terms: PaymentTerms) -> list[SegmentSpec]:
     return out
 
 
-def read_tdt(seg: Segment) -> Carrier:
-    return Carrier(
-        routing_sequence=None if seg.get(TDT_STAGE) in ("", TDT_MAIN_CARRIAGE) else seg.get(TDT_STAGE),
-        transport_method=seg.get(TDT_MODE, 1) or None,
-        service_level=seg.get(TDT_MEANS, 1) or None,
-        id=seg.get(TDT_CARRIER, 1) or None,
-        id_qualifier=seg.get(TDT_CARRIER, 3) or None,
-        name=seg.get(TDT_CARRIER, 4) or None,
-    )
+def read_tdt(seg: Segment) -> Doc:
+    stage = seg.get(TDT_STAGE)
+    return {
+        "routing_sequence": None if stage in ("", TDT_MAIN_CARRIAGE) else stage,
+        "transport_method": seg.get(TDT_MODE, 1) or None,
+        "service_level": seg.get(TDT_MEANS, 1) or None,
+        "id": seg.get(TDT_CARRIER, 1) or None,
+        "id_qualifier": seg.get(TDT_CARRIER, 3) or None,
+        "name": seg.get(TDT_CARRIER, 4) or None,
+    }
 
 
 def write_tdt(carrier: Carrier) -> SegmentSpec:
@@ -100,19 +98,17 @@ def write_tdt(carrier: Carrier) -> SegmentSpec:
     )
 
 
-def read_tod(seg: Segment) -> Fob:
-    return Fob(
-        payment_method=seg.get(TOD_PAYMENT),
-        description=seg.get(TOD_TERMS, 4) or seg.get(TOD_TERMS, 1) or None,
-    )
+def read_tod(seg: Segment) -> Doc:
+    return {
+        "payment_method": seg.get(TOD_PAYMENT),
+        "description": seg.get(TOD_TERMS, 4) or seg.get(TOD_TERMS, 1) or None,
+    }
 
 
-def amend_tod(fob: Fob, seg: Segment) -> Fob:
-    if seg.tag == "LOC" and fob.location is None:
-        return fob.model_copy(
-            update={"location_qualifier": seg.get(1) or None, "location": seg.get(2, 1) or None}
-        )
-    return fob
+def amend_tod(fob: Doc, seg: Segment) -> None:
+    if seg.tag == "LOC" and fob.get("location") is None:
+        fob["location_qualifier"] = seg.get(1) or None
+        fob["location"] = seg.get(2, 1) or None
 
 
 def write_tod(fob: Fob) -> list[SegmentSpec]:
@@ -122,33 +118,31 @@ def write_tod(fob: Fob) -> list[SegmentSpec]:
     return out
 
 
-def read_alc(seg: Segment) -> AllowanceCharge | None:
+def read_alc(seg: Segment) -> Doc | None:
     indicator = ALC_CODES.get(seg.get(ALC_INDICATOR))
     if indicator is None:
         return None
-    return AllowanceCharge(
-        indicator=indicator,
-        code=seg.get(ALC_SERVICE, 1) or None,
-        handling=seg.get(ALC_HANDLING) or None,
-        description=seg.get(ALC_SERVICE, 4) or None,
-    )
+    return {
+        "indicator": indicator,
+        "code": seg.get(ALC_SERVICE, 1) or None,
+        "handling": seg.get(ALC_HANDLING) or None,
+        "description": seg.get(ALC_SERVICE, 4) or None,
+    }
 
 
-def amend_alc(r: Reader, charge: AllowanceCharge, seg: Segment, currency: str | None) -> AllowanceCharge:
+def amend_alc(r: Reader, charge: Doc, seg: Segment, currency: str | None) -> None:
     """QTY, PCD, MOA and RTE of the ALC group."""
     tag = seg.tag
-    update: dict[str, object] = {}
-    if tag == "MOA" and charge.amount is None:
+    if tag == "MOA" and charge.get("amount") is None:
         amount = r.decimal(seg, 1, 2)
-        update["amount"] = Money(amount=amount, currency=currency) if amount is not None else None
+        charge["amount"] = {"amount": amount, "currency": currency} if amount is not None else None
     elif tag == "PCD":
-        update["percent"] = r.decimal(seg, 1, 2)
+        charge["percent"] = r.decimal(seg, 1, 2)
     elif tag == "RTE":
-        update["rate"] = r.decimal(seg, 1, 2)
+        charge["rate"] = r.decimal(seg, 1, 2)
     elif tag == "QTY":
         value = r.decimal(seg, 1, 2)
-        update["quantity"] = Quantity(value=value, unit=seg.get(1, 3) or None) if value is not None else None
-    return charge.model_copy(update=update) if update else charge
+        charge["quantity"] = {"value": value, "unit": seg.get(1, 3) or None} if value is not None else None
 
 
 def write_alc(charge: AllowanceCharge) -> list[SegmentSpec]:
@@ -167,20 +161,18 @@ def write_alc(charge: AllowanceCharge) -> list[SegmentSpec]:
     return out
 
 
-def read_pac(r: Reader, seg: Segment) -> Packaging:
-    return Packaging(pack=r.integer(seg, PAC_COUNT), packaging_code=seg.get(PAC_TYPE, 1) or None)
+def read_pac(r: Reader, seg: Segment) -> Doc:
+    return {"pack": r.integer(seg, PAC_COUNT), "packaging_code": seg.get(PAC_TYPE, 1) or None}
 
 
-def amend_pac(r: Reader, pack: Packaging, seg: Segment) -> Packaging:
+def amend_pac(r: Reader, pack: Doc, seg: Segment) -> None:
     if seg.tag == "MEA" and seg.get(2, 1) == MEA_WEIGHT:
         value = r.decimal(seg, 3, 2)
         if value is not None:
-            return pack.model_copy(update={"weight": Quantity(value=value, unit=seg.get(3, 1) or None)})
+            pack["weight"] = {"value": value, "unit": seg.get(3, 1) or None}
     elif seg.tag == "QTY" and seg.get(1, 1) == "52":
-        return pack.model_copy(
-            update={"inner_size": r.decimal(seg, 1, 2), "inner_unit": seg.get(1, 3) or None}
-        )
-    return pack
+        pack["inner_size"] = r.decimal(seg, 1, 2)
+        pack["inner_unit"] = seg.get(1, 3) or None
 
 
 def write_pac(pack: Packaging) -> list[SegmentSpec]:
