@@ -280,7 +280,10 @@ def relay_heartbeat_age(settings: Settings) -> float | None:
 
 
 def run_relay(settings: Settings, stop: threading.Event, publish: Publisher | None = None) -> None:
-    """Relay loop: publish due jobs, sweep stale ones every few seconds, until ``stop`` is set."""
+    """Relay loop: publish due jobs, sweep stale ones and schedule periodic ones every few seconds,
+    until ``stop`` is set."""
+    from gateway.maintenance.schedule import schedule_due
+
     db = get_database(settings)
     publish = publish or celery_publisher()
     sweep_every = min(10.0, settings.outbox_stale_after_seconds / 2)
@@ -295,6 +298,7 @@ def run_relay(settings: Settings, stop: threading.Event, publish: Publisher | No
             now = utcnow().timestamp()
             if now >= next_sweep:
                 sweep_stale(db, settings.outbox_stale_after_seconds)
+                schedule_due(db, settings)
                 next_sweep = now + sweep_every
         except Exception:
             log.exception("outbox relay iteration failed; retrying")

@@ -21,6 +21,7 @@ TASK_MODULES = [
     "gateway.as2.tasks",
     "gateway.sftp.tasks",
     "gateway.outbound.tasks",
+    "gateway.maintenance.tasks",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Housekeeping tasks and the periodic schedule the relay keeps."""

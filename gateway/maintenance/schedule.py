@@ -1,0 +1,38 @@
+"""Periodic jobs, scheduled by the relay through the outbox: each period's job has a dedup key, so any
+number of relay replicas enqueue it once (no single beat process to keep alive)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from gateway.config import Settings
+from gateway.db import Database
+from gateway.models.base import utcnow
+from gateway.outbox import enqueue
+
+DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class Periodic:
+    task: str
+    every_seconds: float
+
+
+PERIODIC: list[Periodic] = [Periodic("maintenance.check_certificate_expiry", DAY)]
+
+
+def register(task: str, every_seconds: float) -> None:
+    """Add a periodic task (idempotent per task name)."""
+    if all(p.task != task for p in PERIODIC):
+        PERIODIC.append(Periodic(task, every_seconds))
+
+
+def schedule_due(db: Database, settings: Settings, now: datetime | None = None) -> None:
+    """Enqueue this period's run of every periodic task (a no-op when it is already enqueued)."""
+    moment = (now or utcnow()).timestamp()
+    with db.transaction() as session:
+        for periodic in PERIODIC:
+            period = int(moment // periodic.every_seconds)
+            enqueue(session, settings, periodic.task, dedup_key=f"periodic:{periodic.task}:{period}")
