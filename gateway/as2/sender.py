@@ -121,10 +121,16 @@ def _receipt_url(settings: Settings, as2: As2Settings) -> str | None:
     return settings.as2_public_url.rstrip("/") + RECEIPT_PATH
 
 
-def prepare(
-    session: Session, settings: Settings, exchange: Exchange, partner: Partner, now: datetime
-) -> None:
-    """Build the message for ``exchange``, archive its wire form and record it in the exchange's meta."""
+@dataclass(frozen=True)
+class Built:
+    """A message built for an exchange but not yet archived (building needs no write lock)."""
+
+    body: bytes = field(repr=False)
+    meta: dict[str, Any]
+
+
+def build(session: Session, settings: Settings, exchange: Exchange, partner: Partner, now: datetime) -> Built:
+    """Build the message for ``exchange`` per the partner's profile; only reads."""
     as2 = as2_settings(partner)
     profile = profile_of(partner)
     station = repository.station_for(session, exchange)
@@ -144,7 +150,7 @@ def prepare(
     payload = get_blob(settings.resolved_archive_dir, exchange.content_sha256)
     item = OutboundPayload(payload, _content_type(as2, exchange), exchange.filename)
     message = build_message(item, options, message_id=new_message_id(settings.as2_mdn_domain), now=now)
-    wire = {
+    meta = {
         "message_id": message.message_id,
         "headers": [list(h) for h in message.headers],
         "mic": message.mic,
@@ -158,18 +164,24 @@ def prepare(
         "encrypted_to_pem": _pem(encrypt_to) if encrypt_to else None,
         "built_at": now.isoformat(),
     }
+    return Built(message.body, meta)
+
+
+def store(session: Session, settings: Settings, exchange: Exchange, built: Built) -> None:
+    """Archive the wire form (``as2-outbound``) and record it in the exchange's meta; from now on every
+    attempt sends exactly these bytes."""
     record = append(
         session,
         settings.resolved_archive_dir,
         WIRE_KIND,
-        message.body,
-        meta=wire,
+        built.body,
+        meta=built.meta,
         subject_type="exchange",
         subject_id=exchange.id,
     )
-    wire["body_sha256"] = record.content_sha256
+    wire = built.meta | {"body_sha256": record.content_sha256}
     exchange.transport = TRANSPORT
-    exchange.meta = exchange.meta | {MESSAGE_ID_KEY: message.message_id, META_KEY: wire}
+    exchange.meta = exchange.meta | {MESSAGE_ID_KEY: wire["message_id"], META_KEY: wire}
 
 
 @dataclass(frozen=True)

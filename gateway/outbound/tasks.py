@@ -83,15 +83,23 @@ def transport_of(exchange: Exchange, partner: Partner) -> str:
     return outbound.value if outbound is not None else TransportKind.REST.value
 
 
-def _prepared_attempt(settings: Settings, exchange_id: int, now: datetime) -> sender.Attempt:
-    with get_database(settings).transaction() as session:
-        exchange = session.get(Exchange, exchange_id, with_for_update=True)
-        assert exchange is not None
-        partner = session.get(Partner, exchange.partner_id)
-        assert partner is not None
-        if sender.wire_meta(exchange) is None:
-            sender.prepare(session, settings, exchange, partner, now)
-        return sender.attempt(session, settings, exchange, partner, now)
+def _as2_attempt(
+    session: Session, settings: Settings, exchange: Exchange, partner: Partner
+) -> _As2Job | None:
+    """The attempt for an exchange; the first one builds the message (no write lock held while signing
+    and encrypting) and archives it, unless another attempt archived one meanwhile."""
+    now = utcnow()
+    built = (
+        sender.build(session, settings, exchange, partner, now) if not sender.wire_meta(exchange) else None
+    )
+    with get_database(settings).transaction() as tx:
+        current = tx.get(Exchange, exchange.id, with_for_update=True)
+        assert current is not None
+        if current.status is not ExchangeStatus.READY:
+            return None
+        if built is not None and sender.wire_meta(current) is None:
+            sender.store(tx, settings, current, built)
+        return _As2Job(sender.attempt(tx, settings, current, partner, now))
 
 
 def load(session: Session, job: OutboxJob) -> _Work | None:
@@ -107,7 +115,7 @@ def load(session: Session, job: OutboxJob) -> _Work | None:
         raise SendSetupError(f"partner {partner.code} is disabled; enable it and resend")
     kind = transport_of(exchange, partner)
     if kind == TransportKind.AS2:
-        return _As2Job(_prepared_attempt(settings, exchange.id, utcnow()))
+        return _as2_attempt(session, settings, exchange, partner)
     if kind == TransportKind.SFTP:
         content = get_blob(settings.resolved_archive_dir, exchange.content_sha256)
         return _SftpJob(exchange.id, partner, exchange.filename or f"exchange-{exchange.id}.edi", content)
