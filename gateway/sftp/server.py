@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 ACCEPT_POLL_SECONDS: Final = 0.5
 LOGIN_GRACE_SECONDS: Final = 60.0
 HANDSHAKE_TIMEOUT_SECONDS: Final = 30.0
+SESSION_IDLE_SECONDS: Final = 900.0
 LISTEN_BACKLOG: Final = 64
 
 
@@ -63,6 +64,7 @@ class SftpServer:
         self._listener: socket.socket | None = None
         self._transports: set[paramiko.Transport] = set()
         self._lock = threading.Lock()
+        self.idle_seconds = SESSION_IDLE_SECONDS
 
     def bind(self) -> tuple[str, int]:
         listener = socket.create_server(
@@ -135,6 +137,7 @@ class SftpServer:
             channel = transport.accept(LOGIN_GRACE_SECONDS)  # keep a reference: paramiko closes on GC
             if channel is None:
                 return
+            channel.settimeout(self.idle_seconds)  # a silent session ends its SFTP subsystem
             account = auth.context.account if auth.context else None
             log.info("SFTP login", extra={"peer": peer[0], "partner": account and account.partner_code})
             while transport.is_active() and not stop.is_set():

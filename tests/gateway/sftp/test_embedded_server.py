@@ -282,3 +282,19 @@ def test_an_upload_cut_off_mid_way_is_never_taken(embedded: Embedded, acme_key: 
     [taken] = embedded.watcher.scan(1e9 + 1)
     assert taken.result is not None
     assert (_partner_dir(embedded.settings, "acme") / "archive" / "cut.edi").read_bytes() == DOCUMENT
+
+
+def test_an_idle_session_is_closed_by_the_server(embedded: Embedded, acme_key: KeyPair) -> None:
+    embedded.server.idle_seconds = 0.5
+    transport = _paramiko_session(embedded, acme_key)
+    try:
+        client = paramiko.SFTPClient.from_transport(transport)
+        assert client is not None
+        assert sorted(client.listdir("/")) == ["archive", "inbox", "outbox"]
+        channel = client.get_channel()
+        assert channel is not None
+        wait_until(lambda: channel.closed or channel.eof_received, 30, "the server ended the idle session")
+        with pytest.raises((OSError, EOFError, paramiko.SSHException)):
+            client.listdir("/")
+    finally:
+        transport.close()
