@@ -58,6 +58,7 @@ class PrivateAddressError(PermanentJobError):
 class Endpoint:
     url: str
     allow_private_network: bool = False
+    basic_auth: tuple[str, str] | None = field(default=None, repr=False)
     client_key: KeyPair | None = field(default=None, repr=False)
 
 
@@ -134,8 +135,8 @@ def _read(response: httpx.Response) -> tuple[bytes, bool]:
     return b"".join(chunks), False
 
 
-def _exchange(client: httpx.Client, request: httpx.Request) -> Reply:
-    response = client.send(request, stream=True)
+def _exchange(client: httpx.Client, request: httpx.Request, auth: httpx.Auth | None) -> Reply:
+    response = client.send(request, auth=auth, stream=True)
     try:
         data, truncated = _read(response)
     finally:
@@ -156,6 +157,7 @@ def post(endpoint: Endpoint, headers: tuple[tuple[str, str], ...], body: bytes) 
         TRANSFER_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS, pool=POOL_TIMEOUT_SECONDS
     )
     extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    auth = httpx.BasicAuth(*endpoint.basic_auth) if endpoint.basic_auth else None
     failure: httpx.HTTPError | None = None
     with (
         _tls_context(endpoint.client_key) as context,
@@ -167,7 +169,7 @@ def post(endpoint: Endpoint, headers: tuple[tuple[str, str], ...], body: bytes) 
                 "POST", url, headers=[("Host", netloc), *headers], content=body, extensions=extensions
             )
             try:
-                reply = _exchange(client, request)
+                reply = _exchange(client, request, auth)
                 break
             except httpx.ConnectError as exc:
                 failure = exc

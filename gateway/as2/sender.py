@@ -33,6 +33,8 @@ from gateway.models.partner import Partner
 from gateway.onboarding.service import profile_of
 from gateway.outbound import repository
 from gateway.outbound.repository import SendSetupError
+from gateway.sftp.credentials import load_secret
+from gateway.sftp.errors import ClientKeyMissingError
 from partners.as2_settings import As2Settings, SignaturePadding
 from partners.as2_settings import MicalgSpelling as PartnerSpelling
 
@@ -224,17 +226,32 @@ class Attempt:
     partner_certs: tuple[x509.Certificate, ...] = field(repr=False)
 
 
-def endpoint_for(session: Session, settings: Settings, as2: As2Settings) -> Endpoint:
-    if as2.basic_auth_user is not None:
+def _basic_auth(settings: Settings, as2: As2Settings) -> tuple[str, str] | None:
+    """The partner's basic auth user and the password sealed under ``basic_auth_secret_ref``."""
+    if as2.basic_auth_user is None or as2.basic_auth_secret_ref is None:
+        return None
+    try:
+        secret = load_secret(settings, as2.basic_auth_secret_ref)
+    except ClientKeyMissingError as exc:
         raise SendSetupError(
-            "HTTP basic auth for AS2 is configured but the gateway has no store for AS2 secrets yet"
-        )
+            f"no secret is stored under {as2.basic_auth_secret_ref!r} for AS2 basic auth; "
+            f"store it with `edigw sftp password {as2.basic_auth_secret_ref}`"
+        ) from exc
+    return as2.basic_auth_user, secret.decode("utf-8")
+
+
+def endpoint_for(session: Session, settings: Settings, as2: As2Settings) -> Endpoint:
     client_key = (
         repository.client_certificate(session, as2.tls_client_cert_ref, [master_key(settings)])
         if as2.tls_client_cert_ref
         else None
     )
-    return Endpoint(as2.url, allow_private_network=as2.allow_private_network, client_key=client_key)
+    return Endpoint(
+        as2.url,
+        allow_private_network=as2.allow_private_network,
+        basic_auth=_basic_auth(settings, as2),
+        client_key=client_key,
+    )
 
 
 def attempt(

@@ -23,6 +23,7 @@ from gateway.models import ArchiveRecord, JobStatus, OutboxJob
 from gateway.models.base import utcnow
 from gateway.models.exchange import ExchangeStatus
 from gateway.onboarding.service import set_enabled, update_partner
+from gateway.sftp.credentials import store_secret
 from tests.conftest import IN_CI
 from tests.gateway.as2.keys import Identity, make_identity
 from tests.gateway.as2.openssl_peer import OpenSSLPeer
@@ -303,4 +304,30 @@ def test_nothing_is_sent_to_a_disabled_partner(
     exchange = outbound.exchange(exchange_id)
     assert exchange.status == ExchangeStatus.FAILED
     assert "partner partner is disabled" in (exchange.error or "")
+    assert peer.requests == []
+
+
+def test_basic_auth_password_comes_from_the_sealed_secret_store(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    store_secret(outbound.settings, "as2/partner", "pa:ss wörd".encode())
+    exchange_id = _send(
+        outbound, us, peer, partner, basic_auth_user="gateway", basic_auth_secret_ref="as2/partner"
+    )
+    assert outbound.run(exchange_id)
+    assert outbound.exchange(exchange_id).status == ExchangeStatus.SENT
+    expected = "Basic " + base64.b64encode("gateway:pa:ss wörd".encode()).decode()
+    assert dict(peer.requests[0][0])["Authorization"] == expected
+
+
+def test_basic_auth_without_a_stored_secret_is_a_setup_error(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    exchange_id = _send(
+        outbound, us, peer, partner, basic_auth_user="gateway", basic_auth_secret_ref="as2/none"
+    )
+    assert outbound.run(exchange_id) is False
+    exchange = outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.FAILED
+    assert "no secret is stored under 'as2/none'" in (exchange.error or "")
     assert peer.requests == []
