@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from gateway.errors import GatewayError, InvalidInputError, NotFoundError, PayloadTooLargeError
+from gateway.errors import (
+    GatewayError,
+    InvalidInputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermanentJobError,
+)
 
 
 class SftpError(GatewayError):
@@ -12,8 +18,9 @@ class SftpError(GatewayError):
     code = "sftp_error"
 
 
-class HostKeyMismatchError(SftpError):
-    """The partner's server presented a host key other than the pinned one (never retried silently)."""
+class HostKeyMismatchError(SftpError, PermanentJobError):
+    """The partner's server presented a host key other than the pinned one: a job that meets it goes
+    dead at once instead of retrying (an operator updates the profile, then replays it)."""
 
     code = "sftp_host_key_mismatch"
 

@@ -222,3 +222,21 @@ def test_a_long_download_dir_is_pulled_in_batches(
     with get_database(settings).sessions() as session:
         duplicates = sum(session.scalars(select(Exchange.duplicate_count)))
     assert duplicates == 0, "a file awaiting its removal is not downloaded again"
+
+
+def test_a_pull_meeting_a_changed_host_key_is_dead_and_touches_nothing(
+    settings_with_key: Settings, sshd: Sshd
+) -> None:
+    settings = settings_with_key
+    _partner(settings, sshd, host_key=ed25519_line())
+    (sshd.root / "download" / "ORDRSP-5.edi").write_bytes(b"UNB+5'")
+    with get_database(settings).transaction() as session:
+        enqueue_due_pulls(session, settings, now=0.0)
+    [job] = _jobs(settings, "sftp.pull_partner")
+    assert not run_job(settings, job.id, tasks.pull_partner)
+    [dead] = _jobs(settings, "sftp.pull_partner")
+    assert dead.status is JobStatus.DEAD and dead.attempts == 1
+    assert "does not match the pinned key" in (dead.last_error or "")
+    assert (sshd.root / "download" / "ORDRSP-5.edi").exists()
+    with get_database(settings).sessions() as session:
+        assert session.scalars(select(Exchange)).all() == []
