@@ -14,16 +14,16 @@ from translators.x12.envelope import SetHeader
 from translators.x12.tables import SEGMENT_RULES, SET_RULES, ElementRule, SetRules
 
 MAX_ERRORS_PER_SET = 1000
-NUMERIC_CHARS = frozenset("0123456789")
-DECIMAL_CHARS = frozenset("0123456789.")
 
 
 def _check_numeric(value: str, kind: str) -> str | None:
-    digits = value[1:] if value[:1] == "-" else value
-    allowed = NUMERIC_CHARS if kind != "R" else DECIMAL_CHARS
-    if not digits or not set(digits) <= allowed or digits.count(".") > 1:
-        return codes.ELEMENT_INVALID_CHARACTER
-    return None
+    digits = value[1:] if value[0] == "-" else value
+    if kind == "R":
+        whole, _, fraction = digits.partition(".")
+        ok = (whole.isdigit() or (not whole and bool(fraction))) and (not fraction or fraction.isdigit())
+    else:
+        ok = digits.isdigit()
+    return None if ok and digits.isascii() else codes.ELEMENT_INVALID_CHARACTER
 
 
 def _check_date(value: str) -> str | None:

@@ -4,8 +4,6 @@ record a located AK4/IK4 error instead of raising, so one bad value never hides 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -48,14 +46,9 @@ class Reader:
     position: int = 1
     errors: list[TranslatorError] = field(default_factory=list)
 
-    @contextmanager
-    def at(self, position: int) -> Iterator[None]:
+    def at(self, position: int) -> _At:
         """Report errors at ``position`` (a segment read earlier) while building from it."""
-        saved, self.position = self.position, position
-        try:
-            yield
-        finally:
-            self.position = saved
+        return _At(self, position)
 
     def location(self, tag: str, index: int | None = None) -> Location:
         h = self.header
@@ -132,3 +125,18 @@ class Reader:
     def extension(self, segment: list[str]) -> Extension:
         component = self.delimiters.component
         return Extension(tag=segment[0], elements=tuple(tuple(e.split(component)) for e in segment[1:]))
+
+
+class _At:
+    """Context manager moving a Reader's position for a while (cheaper than a generator-based one)."""
+
+    __slots__ = ("position", "reader", "saved")
+
+    def __init__(self, reader: Reader, position: int) -> None:
+        self.reader, self.position, self.saved = reader, position, reader.position
+
+    def __enter__(self) -> None:
+        self.reader.position = self.position
+
+    def __exit__(self, *_: object) -> None:
+        self.reader.position = self.saved
