@@ -12,6 +12,7 @@ from gateway.models.base import utcnow
 from gateway.outbox import enqueue
 
 DAY = 86_400.0
+QUARTER_HOUR = 900.0
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,10 @@ class Periodic:
     every_seconds: float
 
 
-PERIODIC: list[Periodic] = [Periodic("maintenance.check_certificate_expiry", DAY)]
+PERIODIC: list[Periodic] = [
+    Periodic("maintenance.check_certificate_expiry", DAY),
+    Periodic("outbound.sweep_overdue_mdns", QUARTER_HOUR),
+]
 
 
 def register(task: str, every_seconds: float) -> None:

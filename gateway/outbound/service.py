@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 SEND_TASK = "outbound.send_exchange"
 CHECK_MDN_TASK = "outbound.check_mdn"
+SWEEP_OVERDUE_TASK = "outbound.sweep_overdue_mdns"
 MDN_KIND = "as2-mdn-in"
 ASYNC_MDN_WAIT = timedelta(hours=2)
 MAX_OVERDUE_LISTED = 500

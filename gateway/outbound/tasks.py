@@ -201,3 +201,11 @@ def check_mdn(session: Session, job: OutboxJob) -> None:
     """Mark the exchange's asynchronous MDN overdue if it has not arrived."""
     assert job.subject_id is not None
     service.check_mdn_due(session, job.subject_id, utcnow())
+
+
+@job_task(service.SWEEP_OVERDUE_TASK)
+def sweep_overdue_mdns(session: Session, job: OutboxJob) -> None:
+    """Mark every awaited MDN past its due time overdue (periodic; backs up the per-exchange checks)."""
+    now = utcnow()
+    marked = [e.id for e in service.overdue_mdns(session, now) if service.check_mdn_due(session, e.id, now)]
+    job.args = job.args | {"marked_overdue": marked}

@@ -16,12 +16,20 @@ from gateway.as2 import Mdn, MdnRequest, build_mdn, disposition_text
 from gateway.as2.errors import AuthenticationFailedError
 from gateway.auth.service import create_token
 from gateway.db import get_database
+from gateway.maintenance.schedule import PERIODIC
 from gateway.models import ArchiveRecord, AuditEvent, JobStatus
 from gateway.models.auth import Role
 from gateway.models.base import utcnow
-from gateway.models.exchange import ExchangeStatus
+from gateway.models.exchange import Exchange, ExchangeStatus
 from gateway.onboarding.service import create_partner
-from gateway.outbound.service import ASYNC_MDN_WAIT, check_mdn_due, handle_incoming_mdn, overdue_mdns
+from gateway.outbound.service import (
+    ASYNC_MDN_WAIT,
+    SWEEP_OVERDUE_TASK,
+    check_mdn_due,
+    handle_incoming_mdn,
+    overdue_mdns,
+)
+from gateway.outbox import enqueue, run_job
 from gateway.sftp.credentials import generate_client_key
 from gateway.sftp.ssh import public_line
 from tests.gateway.as2.keys import Identity
@@ -260,3 +268,28 @@ def test_sftp_server_with_another_host_key_fails_at_once(sftp_outbound: Outbound
     assert exchange.status == ExchangeStatus.FAILED
     assert "host key" in (exchange.error or "")
     assert not (sftp_outbound.settings.resolved_sftp_root / "remote" / "inbox" / "po.edi").exists()
+
+
+def test_periodic_sweep_marks_mdns_past_due_overdue(
+    async_outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    from gateway.outbound.tasks import sweep_overdue_mdns
+
+    outbound = async_outbound
+    exchange_id = _sent_async(outbound, us, partner, peer)
+    assert SWEEP_OVERDUE_TASK in {p.task for p in PERIODIC}
+    db = get_database(outbound.settings)
+    with db.transaction() as session:
+        job_id = enqueue(session, outbound.settings, SWEEP_OVERDUE_TASK).id
+    assert run_job(outbound.settings, job_id, sweep_overdue_mdns)
+    assert outbound.exchange(exchange_id).meta["mdn_status"] == "awaiting"
+    with db.transaction() as session:
+        exchange = session.get(Exchange, exchange_id)
+        assert exchange is not None
+        exchange.meta = exchange.meta | {
+            "mdn_due_at": (utcnow() - timedelta(minutes=1)).isoformat(timespec="seconds")
+        }
+        job_id = enqueue(session, outbound.settings, SWEEP_OVERDUE_TASK, dedup_key="second-sweep").id
+    assert run_job(outbound.settings, job_id, sweep_overdue_mdns)
+    assert outbound.exchange(exchange_id).meta["mdn_status"] == "overdue"
+    assert outbound.job(job_id).args["marked_overdue"] == [exchange_id]
