@@ -95,6 +95,9 @@ def render(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Canonical document (JSON).")],
     to: Annotated[Literal["x12", "edifact"], typer.Option("--to", help="Target syntax.")] = "x12",
     version: Annotated[str | None, typer.Option(help="e.g. 004010, 005010, D96A.")] = None,
+    directory: Annotated[
+        str | None, typer.Option(help="EDIFACT directory (D93A, D96A, D01B...); same as --version.")
+    ] = None,
     sender: Annotated[str, typer.Option(help="Our interchange id.")] = "SENDER",
     receiver: Annotated[str, typer.Option(help="The partner's interchange id.")] = "RECEIVER",
     sender_qualifier: Annotated[str, typer.Option(help="ISA05 / UNB qualifier.")] = "ZZ",
@@ -123,7 +126,7 @@ def render(
         interchange_control_number=control,
         group_control_number=control,
         now=dt.datetime.now(dt.UTC).replace(second=0, microsecond=0, tzinfo=None),
-        version=version,
+        version=directory if to == "edifact" and directory else version,
         test=test,
     )
     try:
@@ -131,7 +134,7 @@ def render(
     except TranslatorError as exc:
         typer.echo(_error_line(exc), err=True)
         raise typer.Exit(ERROR_EXIT) from exc
-    typer.echo(data.decode("utf-8"), nl=False)
+    typer.echo(data, nl=False)
 
 
 def schema() -> None:
