@@ -169,6 +169,9 @@ def enqueue_due_pulls(session: Session, settings: Settings, now: float) -> int:
     """Queue one pull per partner per poll interval (dedup by time slot: safe from several processes)."""
     queued = 0
     for partner in session.scalars(select(Partner).where(Partner.enabled.is_(True)).order_by(Partner.id)):
+        sftp = (partner.profile.get("transports") or {}).get("sftp") or {}
+        if not (sftp.get("outbound") or {}).get("download_dir"):
+            continue  # cheap pre-filter on the stored JSON before validating the profile
         remote = outbound_of(partner)
         if remote is None or remote.download_dir is None:
             continue
