@@ -22,7 +22,7 @@ from gateway.archive.blobs import get_blob
 from gateway.archive.chain import append
 from gateway.as2.cms import KeyPair
 from gateway.as2.enveloped import ContentCipher, KeyTransport
-from gateway.as2.headers import new_message_id
+from gateway.as2.headers import bare_message_id, new_message_id
 from gateway.as2.http_client import Endpoint, Reply, post
 from gateway.as2.mic import MicalgSpelling
 from gateway.as2.outbound import OutboundPayload, SendOptions, build_message
@@ -42,6 +42,7 @@ TRANSPORT = "as2"
 WIRE_KIND = "as2-outbound"
 META_KEY = "as2"
 MESSAGE_ID_KEY = "as2_message_id"
+"""Exchange meta key of the Message-ID without angle brackets, as inbound exchanges keep theirs."""
 CIPHERS: dict[str, ContentCipher] = {
     "3des": "tripledes_3key",
     "aes128-cbc": "aes128_cbc",
@@ -183,7 +184,12 @@ def store(session: Session, settings: Settings, exchange: Exchange, built: Built
     )
     wire = built.meta | {"body_sha256": record.content_sha256}
     exchange.transport = TRANSPORT
-    exchange.meta = exchange.meta | {MESSAGE_ID_KEY: wire["message_id"], META_KEY: wire}
+    exchange.meta = exchange.meta | {
+        MESSAGE_ID_KEY: bare_message_id(wire["message_id"]),
+        "mic": wire["mic"],
+        "mic_algorithm": wire["mic_algorithm"],
+        META_KEY: wire,
+    }
 
 
 @dataclass(frozen=True)

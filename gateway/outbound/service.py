@@ -195,7 +195,7 @@ def handle_incoming_mdn(
     http = Headers.of(headers)
     partner = find_by_as2_id(session, parse_as2_name(http.get("as2-from")) or "")
     original = claimed_original_id(http, body)
-    exchange = _by_message_id(session, partner.id, f"<{original}>") if partner and original else None
+    exchange = _by_message_id(session, partner.id, original) if partner and original else None
     wire = wire_meta(exchange) if exchange is not None else None
     if exchange is None or wire is None or partner is None:
         return False

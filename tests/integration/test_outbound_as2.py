@@ -82,7 +82,7 @@ def test_inbound_850_is_acknowledged_with_a_997_sent_over_as2_and_its_mdn_archiv
         mdn = session.scalar(select(ArchiveRecord).where(ArchiveRecord.kind == "as2-mdn-in"))
     assert kinds[-2:] == ["as2-outbound", "as2-mdn-in"]
     assert mdn is not None and mdn.meta["accepted"] is True and mdn.meta["positive"] is True
-    assert mdn.meta["original_message_id"] == ack.meta["as2_message_id"].strip("<>")
+    assert mdn.meta["original_message_id"] == ack.meta["as2_message_id"]
 
 
 def _post_850(settings: Settings, partner: Identity, us: Identity) -> None:

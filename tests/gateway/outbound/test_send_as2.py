@@ -17,6 +17,8 @@ from sqlalchemy import select
 
 from gateway.archive.blobs import get_blob
 from gateway.as2 import KeyPair
+from gateway.audit.evidence import verify_bundle
+from gateway.audit.service import export_bundle
 from gateway.config import Settings
 from gateway.db import get_database
 from gateway.models import ArchiveRecord, JobStatus, OutboxJob
@@ -66,7 +68,8 @@ def test_signed_encrypted_message_gets_a_verified_signed_mdn(
     assert (outgoing.kind, mdn.kind) == ("as2-outbound", "as2-mdn-in")
     [(headers, body)] = peer.requests
     assert get_blob(outbound.settings.resolved_archive_dir, outgoing.content_sha256) == body
-    assert dict(headers)["Message-ID"] == wire["message_id"] == exchange.meta["as2_message_id"]
+    assert dict(headers)["Message-ID"] == wire["message_id"] == f"<{exchange.meta['as2_message_id']}>"
+    assert (exchange.meta["mic"], exchange.meta["mic_algorithm"]) == (received.mic, received.mic_algorithm)
     sent = {name.lower(): value for name, value in headers}
     assert all(sent[name.lower()] == value for name, value in wire["headers"]), (
         "the archived headers went out"
@@ -331,3 +334,15 @@ def test_basic_auth_without_a_stored_secret_is_a_setup_error(
     assert exchange.status == ExchangeStatus.FAILED
     assert "no secret is stored under 'as2/none'" in (exchange.error or "")
     assert peer.requests == []
+
+
+def test_evidence_bundle_of_a_sent_exchange_verifies_offline(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    exchange_id = _send(outbound, us, peer, partner)
+    assert outbound.run(exchange_id)
+    with get_database(outbound.settings).sessions() as session:
+        bundle = export_bundle(session, outbound.settings.resolved_archive_dir, exchange_id)
+    report = verify_bundle(bundle)
+    assert report.ok, [c for c in report.checks if not c.ok]
+    assert {"MDN signature", "MDN answers the message"} <= {c.name for c in report.checks}
