@@ -13,6 +13,7 @@ from gateway.outbox import enqueue
 
 DAY = 86_400.0
 QUARTER_HOUR = 900.0
+HALF_MINUTE = 30.0
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Periodic:
 PERIODIC: list[Periodic] = [
     Periodic("maintenance.check_certificate_expiry", DAY),
     Periodic("outbound.sweep_overdue_mdns", QUARTER_HOUR),
+    Periodic("sftp.schedule_pulls", HALF_MINUTE),
 ]
 
 

@@ -25,7 +25,7 @@ def sftp_server(
         typer.Option("--listen/--no-listen", help="Run the embedded server (default EDIGW_SFTP_ENABLED)."),
     ] = None,
 ) -> None:
-    """Run the embedded SFTP server, the inbox watcher and the scheduled pulls (until SIGTERM)."""
+    """Run the embedded SFTP server and the inbox watcher (until SIGTERM)."""
     from gateway.sftp.runner import run_sftp
 
     settings = get_settings()

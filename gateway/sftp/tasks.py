@@ -5,11 +5,13 @@ that also completes the job.
 - ``sftp.push_file``: deliver archived bytes to the partner (their server, else their ``outbox/``).
 - ``sftp.pull_partner``: fetch a batch from the partner's ``download_dir``, accept it, queue removals.
 - ``sftp.remove_remote_file``: delete one imported file from the partner's server if unchanged.
+- ``sftp.schedule_pulls``: periodic, queues the pulls that are due (one per partner per poll interval).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -29,6 +31,7 @@ from gateway.sftp.transfer import (
     Fetched,
     Signature,
     awaiting_removal,
+    enqueue_due_pulls,
     fetch,
     import_fetched,
     push,
@@ -109,6 +112,14 @@ def _remove(work: _Work) -> bool:
 
 def _removed(session: Session, job: OutboxJob, removed: bool) -> None:
     log.info("SFTP remote file removal", extra={"path": job.args.get("path"), "removed": removed})
+
+
+@job_task("sftp.schedule_pulls")
+def schedule_pulls(session: Session, job: OutboxJob) -> None:
+    """Periodic (the relay's schedule): queue each partner's pull whose poll interval has come round."""
+    queued = enqueue_due_pulls(session, get_settings(), time.time())
+    if queued:
+        log.info("SFTP pulls queued", extra={"jobs": queued})
 
 
 push_file = job_task("sftp.push_file")(IoHandler(load=_load, perform=_push, record=_pushed))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from gateway.config import Settings
 from gateway.db import get_database
+from gateway.maintenance.schedule import schedule_due
 from gateway.models import JobStatus, OutboxJob
 from gateway.outbox import run_job
 from gateway.sftp import tasks
@@ -97,3 +98,26 @@ def test_a_username_claimed_by_two_partners_logs_nobody_in(sftp_settings: Settin
     with get_database(sftp_settings).sessions() as session:
         assert find_account(session, "acme") is None
         assert session.scalars(select(OutboxJob)).all() == []
+
+
+def test_the_relay_schedule_queues_due_pulls(task_settings: Settings) -> None:
+    outbound = {
+        "host": "sftp.partner.example.com",
+        "username": "gateway",
+        "host_key": ed25519_line(),
+        "client_key_ref": "sftp/acme",
+        "download_dir": "/out",
+        "poll_interval_seconds": 300,
+    }
+    partner_id = add_partner(task_settings, sftp_profile("acme", outbound=outbound))
+    add_partner(task_settings, sftp_profile("beta", inbound_keys=[ed25519_line()]))
+    db = get_database(task_settings)
+    schedule_due(db, task_settings)
+    with db.sessions() as session:
+        [tick] = session.scalars(select(OutboxJob).where(OutboxJob.task == "sftp.schedule_pulls"))
+    assert run_job(task_settings, tick.id, tasks.schedule_pulls)
+    with db.sessions() as session:
+        pulls = list(session.scalars(select(OutboxJob).where(OutboxJob.task == "sftp.pull_partner")))
+    assert [(p.subject_type, p.subject_id, p.status) for p in pulls] == [
+        ("partner", partner_id, JobStatus.PENDING)
+    ], "one pull for the partner with a download_dir, none for the inbound-only one"
