@@ -28,8 +28,17 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from gateway.as2 import InboundPolicy, KeyPair, MdnRequest, OutboundPayload, SendOptions, build_mdn, build_message
-from gateway.as2 import disposition_text, unwrap
+from gateway.as2 import (
+    InboundPolicy,
+    KeyPair,
+    MdnRequest,
+    OutboundPayload,
+    SendOptions,
+    build_mdn,
+    build_message,
+    disposition_text,
+    unwrap,
+)
 from gateway.certificates import service as certs
 from gateway.config import Settings
 from gateway.db import get_database, upgrade
@@ -38,7 +47,11 @@ from gateway.onboarding.service import create_partner
 from partners.keys import CertificateUsage, DistinguishedName
 from partners.profile import PartnerIdentities
 
-PAYLOAD = (b"ISA*00*          *00*          *ZZ*BENCHPARTNER   *ZZ*GATEWAY        *261120*0930*U*00401*000000001*0*P*>~" + b"X" * 1024)[:1024]
+PAYLOAD = (
+    b"ISA*00*          *00*          *ZZ*BENCHPARTNER   *ZZ*GATEWAY        "
+    b"*261120*0930*U*00401*000000001*0*P*>~"
+    + b"X" * 1024
+)[:1024]
 BOTH = frozenset({CertificateUsage.SIGN, CertificateUsage.ENCRYPT})
 
 
@@ -58,14 +71,24 @@ def _setup(settings: Settings, partner: KeyPair) -> x509.Certificate:
     upgrade(settings)
     with get_database(settings).transaction() as session:
         station = certs.create_station(session, "main", "Main", PartnerIdentities(as2_id="GATEWAY"))
-        made = certs.generate_station_key(session, station.id, DistinguishedName(common_name="GATEWAY"), BOTH, master_key(settings))
-        partner_id = create_partner(session, {"code": "bench", "name": "Bench", "identities": {"as2_id": "BENCHPARTNER"}}).id
-        certs.import_partner_certificate(session, partner_id, partner.certificate.public_bytes(serialization.Encoding.PEM), BOTH)
+        made = certs.generate_station_key(
+            session, station.id, DistinguishedName(common_name="GATEWAY"), BOTH, master_key(settings)
+        )
+        partner_id = create_partner(
+            session, {"code": "bench", "name": "Bench", "identities": {"as2_id": "BENCHPARTNER"}}
+        ).id
+        certs.import_partner_certificate(
+            session, partner_id, partner.certificate.public_bytes(serialization.Encoding.PEM), BOTH
+        )
         return x509.load_pem_x509_certificate(made.certificate.info["pem"].encode())
 
 
-def _messages(partner: KeyPair, station_cert: x509.Certificate, count: int) -> list[tuple[list[tuple[str, str]], bytes]]:
-    options = SendOptions(as2_from="BENCHPARTNER", as2_to="GATEWAY", sign_with=partner, encrypt_to=(station_cert,))
+def _messages(
+    partner: KeyPair, station_cert: x509.Certificate, count: int
+) -> list[tuple[list[tuple[str, str]], bytes]]:
+    options = SendOptions(
+        as2_from="BENCHPARTNER", as2_to="GATEWAY", sign_with=partner, encrypt_to=(station_cert,)
+    )
     now = dt.datetime.now(dt.UTC)
     out = []
     for n in range(count):
@@ -76,12 +99,18 @@ def _messages(partner: KeyPair, station_cert: x509.Certificate, count: int) -> l
 
 def _codec_rate(partner: KeyPair, station: KeyPair, seconds: float) -> float:
     """unwrap + signed MDN per second on one core, the same work without HTTP and database."""
-    options = SendOptions(as2_from="BENCHPARTNER", as2_to="GATEWAY", sign_with=partner, encrypt_to=(station.certificate,))
-    message = build_message(OutboundPayload(PAYLOAD), options, message_id="<codec@partner>", now=dt.datetime.now(dt.UTC))
+    options = SendOptions(
+        as2_from="BENCHPARTNER", as2_to="GATEWAY", sign_with=partner, encrypt_to=(station.certificate,)
+    )
+    message = build_message(
+        OutboundPayload(PAYLOAD), options, message_id="<codec@partner>", now=dt.datetime.now(dt.UTC)
+    )
     policy = InboundPolicy(require_signature=True, require_encryption=True)
     done, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        inbound = unwrap(message.headers, message.body, keys=[station], partner_certs=[partner.certificate], policy=policy)
+        inbound = unwrap(
+            message.headers, message.body, keys=[station], partner_certs=[partner.certificate], policy=policy
+        )
         request = MdnRequest.from_headers(message.headers)
         build_mdn(request, disposition=disposition_text(), message_id="<m@gw>", now=dt.datetime.now(dt.UTC),
                   received_mic=(inbound.mic, inbound.mic_algorithm), sign_with=station)  # fmt: skip
@@ -100,7 +129,7 @@ def _serve(settings: Settings, workers: int) -> subprocess.Popen[bytes]:
                EDIGW_HTTP_WORKERS=str(workers), EDIGW_LOG_LEVEL="WARNING")  # fmt: skip
     if settings.database_url:
         env["EDIGW_DATABASE_URL"] = settings.database_url
-    proc = subprocess.Popen([sys.executable, "-m", "gateway.cli", "api"], env=env)  # noqa: S603
+    proc = subprocess.Popen([sys.executable, "-m", "gateway.cli", "api"], env=env)
     for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{settings.http_port}/health", timeout=1).status_code == 200:
@@ -111,7 +140,9 @@ def _serve(settings: Settings, workers: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the API did not start")
 
 
-def _load(url: str, messages: list[tuple[list[tuple[str, str]], bytes]], clients: int) -> tuple[float, list[float], int]:
+def _load(
+    url: str, messages: list[tuple[list[tuple[str, str]], bytes]], clients: int
+) -> tuple[float, list[float], int]:
     latencies: list[float] = []
     failures = 0
 
@@ -122,7 +153,11 @@ def _load(url: str, messages: list[tuple[list[tuple[str, str]], bytes]], clients
                 started = time.perf_counter()
                 response = client.post(url, content=body, headers=headers)
                 lat.append(time.perf_counter() - started)
-                ok = response.status_code == 200 and b"; processed" in response.content and b"processed/error" not in response.content
+                ok = (
+                    response.status_code == 200
+                    and b"; processed" in response.content
+                    and b"processed/error" not in response.content
+                )
                 bad += not ok
         return lat, bad
 
@@ -153,15 +188,21 @@ def main() -> None:
         server = _serve(settings, args.http_workers)
         try:
             _load(f"http://127.0.0.1:{settings.http_port}/as2", messages[:100], args.clients)  # warm-up
-            rate, latencies, failures = _load(f"http://127.0.0.1:{settings.http_port}/as2", messages[100:], args.clients)
+            rate, latencies, failures = _load(
+                f"http://127.0.0.1:{settings.http_port}/as2", messages[100:], args.clients
+            )
         finally:
             server.terminate()
             server.wait(30)
     cores = os.cpu_count() or 1
     latencies.sort()
     backend = "PostgreSQL" if args.database_url else "SQLite (embedded)"
-    print(f"AS2 receive over HTTP, {backend}, {args.http_workers} API processes, {args.clients} clients, 1 KB signed+encrypted, signed sync MDN")
-    print(f"  end to end : {rate:8.1f} msg/s   p50 {statistics.median(latencies) * 1000:.1f} ms   p99 {latencies[int(len(latencies) * 0.99)] * 1000:.1f} ms   failures {failures}")
+    p50, p99 = statistics.median(latencies) * 1000, latencies[int(len(latencies) * 0.99)] * 1000
+    print(
+        f"AS2 receive over HTTP, {backend}, {args.http_workers} API processes, {args.clients} clients, "
+        "1 KB signed+encrypted, signed sync MDN"
+    )
+    print(f"  end to end : {rate:8.1f} msg/s   p50 {p50:.1f} ms   p99 {p99:.1f} ms   failures {failures}")
     print(f"  codec only : {codec:8.1f} msg/s per core, x{cores} cores = {codec * cores:.1f} msg/s ceiling")
     print(f"  share      : {rate / (codec * cores):8.1%} of the codec ceiling (target: >= 300 msg/s)")
     if failures:

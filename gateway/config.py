@@ -59,9 +59,13 @@ class Settings(BaseSettings):
     )
     erp_timeout_seconds: float = Field(default=30.0, gt=0)
 
-    as2_max_body_bytes: int = Field(default=100 * 1024 * 1024, ge=1024, description="Largest AS2 request body.")
+    as2_max_body_bytes: int = Field(
+        default=100 * 1024 * 1024, ge=1024, description="Largest AS2 request body."
+    )
     as2_max_decompressed_bytes: int = Field(default=500 * 1024 * 1024, ge=1024)
-    as2_mdn_domain: str = Field(default="edigw.local", description="Domain part of the Message-IDs we create.")
+    as2_mdn_domain: str = Field(
+        default="edigw.local", description="Domain part of the Message-IDs we create."
+    )
     as2_public_url: str | None = Field(
         default=None, description="Our public base URL; partners post asynchronous MDNs to <this>/as2."
     )

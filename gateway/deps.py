@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.auth.service import AuthenticationError, ForbiddenError, Principal, authenticate
@@ -53,3 +53,8 @@ def require(*roles: Role) -> Callable[[Principal], Principal]:
 
 
 AnyPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="A database id")]
+"""Every id in a path: a positive 64-bit integer (larger values are a 422, never a database error)."""

@@ -11,7 +11,7 @@ from gateway.audit import service
 from gateway.audit.evidence import verify_bundle
 from gateway.audit.schemas import CheckOut, ExchangeDetail, ExchangeOut, RecordOut, VerificationOut
 from gateway.auth.service import Principal, audit
-from gateway.deps import DatabaseDep, SettingsDep, require
+from gateway.deps import DatabaseDep, Id, SettingsDep, require
 from gateway.models.auth import Role
 
 router = APIRouter(tags=["audit"])
@@ -51,7 +51,7 @@ def search(
 
 
 @router.get("/v1/exchanges/{exchange_id}")
-def detail(exchange_id: int, db: DatabaseDep, _principal: Reader) -> ExchangeDetail:
+def detail(exchange_id: Id, db: DatabaseDep, _principal: Reader) -> ExchangeDetail:
     with db.sessions() as session:
         exchange = service.get_exchange(session, exchange_id)
         records = [RecordOut.of(r) for r in service.records_of(session, exchange_id)]
@@ -63,7 +63,7 @@ def detail(exchange_id: int, db: DatabaseDep, _principal: Reader) -> ExchangeDet
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def content(seq: int, db: DatabaseDep, settings: SettingsDep, principal: Auditor) -> Response:
+def content(seq: Id, db: DatabaseDep, settings: SettingsDep, principal: Auditor) -> Response:
     """The exact archived bytes (wire message, MDN, payload), with their hash in a header."""
     with db.transaction() as session:
         record, data = service.record_content(session, settings.resolved_archive_dir, seq)
@@ -77,7 +77,7 @@ def content(seq: int, db: DatabaseDep, settings: SettingsDep, principal: Auditor
     response_class=Response,
     responses={200: {"content": {"application/zip": {}}}},
 )
-def evidence(exchange_id: int, db: DatabaseDep, settings: SettingsDep, principal: Auditor) -> Response:
+def evidence(exchange_id: Id, db: DatabaseDep, settings: SettingsDep, principal: Auditor) -> Response:
     """An evidence bundle to verify offline with ``edigw evidence verify``."""
     with db.transaction() as session:
         bundle = service.export_bundle(session, settings.resolved_archive_dir, exchange_id)
@@ -88,7 +88,7 @@ def evidence(exchange_id: int, db: DatabaseDep, settings: SettingsDep, principal
 
 @router.post("/v1/evidence/verify")
 def verify(
-    bundle: Annotated[bytes, Body(media_type="application/zip", max_length=MAX_BUNDLE_UPLOAD_BYTES)],
+    bundle: Annotated[bytes, Body(media_type="application/octet-stream", max_length=MAX_BUNDLE_UPLOAD_BYTES)],
     _principal: Auditor,
 ) -> VerificationOut:
     """The same offline check as ``edigw evidence verify``, for a bundle uploaded as the body."""

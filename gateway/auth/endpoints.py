@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gateway.auth.schemas import AuditEventOut, TokenCreate, TokenCreated, TokenOut, WhoAmI
 from gateway.auth.service import Principal, create_token, revoke_token
-from gateway.deps import AnyPrincipal, DatabaseDep, require
+from gateway.deps import AnyPrincipal, DatabaseDep, Id, require
 from gateway.models.auth import ApiToken, AuditEvent, Role
 
 router = APIRouter(tags=["access"])
@@ -45,7 +45,7 @@ def list_tokens(db: DatabaseDep, _principal: Admin) -> list[TokenOut]:
 
 
 @router.post("/v1/admin/tokens/{token_id}/revoke")
-def revoke(token_id: int, db: DatabaseDep, principal: Admin) -> TokenOut:
+def revoke(token_id: Id, db: DatabaseDep, principal: Admin) -> TokenOut:
     with db.transaction() as session:
         return TokenOut.model_validate(revoke_token(session, token_id, by=principal))
 

@@ -22,7 +22,7 @@ from gateway.certificates.schemas import (
     StationCreate,
     StationOut,
 )
-from gateway.deps import DatabaseDep, SettingsDep, require
+from gateway.deps import DatabaseDep, Id, SettingsDep, require
 from gateway.errors import InvalidInputError
 from gateway.keys import master_key
 from gateway.models.auth import Role
@@ -36,9 +36,7 @@ Reader = Annotated[Principal, Depends(require(Role.ONBOARDING, Role.OPERATOR, Ro
 
 
 @router.post("/v1/admin/partners/{partner_id}/certificates", status_code=status.HTTP_201_CREATED)
-def upload(
-    partner_id: int, body: CertificateUpload, db: DatabaseDep, principal: Onboarding
-) -> CertificateOut:
+def upload(partner_id: Id, body: CertificateUpload, db: DatabaseDep, principal: Onboarding) -> CertificateOut:
     password = body.password.encode() if body.password is not None else None
     with db.transaction() as session:
         row = service.import_partner_certificate(
@@ -48,14 +46,14 @@ def upload(
 
 
 @router.get("/v1/admin/partners/{partner_id}/certificates")
-def partner_certificates(partner_id: int, db: DatabaseDep, _principal: Reader) -> list[CertificateOut]:
+def partner_certificates(partner_id: Id, db: DatabaseDep, _principal: Reader) -> list[CertificateOut]:
     with db.sessions() as session:
         return [CertificateOut.of(r) for r in service.certificates_of(session, partner_id=partner_id)]
 
 
 @router.patch("/v1/admin/certificates/{certificate_id}")
 def set_window(
-    certificate_id: int, body: CertificateWindow, db: DatabaseDep, principal: Onboarding
+    certificate_id: Id, body: CertificateWindow, db: DatabaseDep, principal: Onboarding
 ) -> CertificateOut:
     with db.transaction() as session:
         row = service.get_certificate(session, certificate_id)
@@ -98,7 +96,7 @@ def list_stations(db: DatabaseDep, _principal: Reader) -> list[StationOut]:
 
 
 @router.get("/v1/admin/stations/{station_id}/certificates")
-def station_certificates(station_id: int, db: DatabaseDep, _principal: Reader) -> list[CertificateOut]:
+def station_certificates(station_id: Id, db: DatabaseDep, _principal: Reader) -> list[CertificateOut]:
     """Our public certificates, to send to partners."""
     with db.sessions() as session:
         return [CertificateOut.of(r) for r in service.certificates_of(session, station_id=station_id)]
@@ -106,7 +104,7 @@ def station_certificates(station_id: int, db: DatabaseDep, _principal: Reader) -
 
 @router.post("/v1/admin/stations/{station_id}/keys", status_code=status.HTTP_201_CREATED)
 def generate_key(
-    station_id: int, body: KeyGenerate, db: DatabaseDep, settings: SettingsDep, principal: Admin
+    station_id: Id, body: KeyGenerate, db: DatabaseDep, settings: SettingsDep, principal: Admin
 ) -> KeyGenerated:
     with db.transaction() as session:
         generated = service.generate_station_key(
@@ -124,7 +122,7 @@ def generate_key(
 
 @router.post("/v1/admin/stations/{station_id}/keys/import", status_code=status.HTTP_201_CREATED)
 def import_key(
-    station_id: int, body: KeyImport, db: DatabaseDep, settings: SettingsDep, principal: Admin
+    station_id: Id, body: KeyImport, db: DatabaseDep, settings: SettingsDep, principal: Admin
 ) -> CertificateOut:
     try:
         data = base64.b64decode(body.pkcs12_base64, validate=True)

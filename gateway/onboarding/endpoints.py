@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 
 from gateway.auth.service import Principal
-from gateway.deps import DatabaseDep, require
+from gateway.deps import DatabaseDep, Id, require
 from gateway.errors import InvalidInputError
 from gateway.models.auth import Role
 from gateway.onboarding import repository, service
@@ -57,14 +57,14 @@ def search(
 
 
 @router.get("/{partner_id}")
-def read(partner_id: int, db: DatabaseDep, _principal: Reader, response: Response) -> PartnerOut:
+def read(partner_id: Id, db: DatabaseDep, _principal: Reader, response: Response) -> PartnerOut:
     with db.sessions() as session:
         return _etag(response, PartnerOut.of(service.get_partner(session, partner_id)))
 
 
 @router.patch("/{partner_id}")
 def update(
-    partner_id: int,
+    partner_id: Id,
     changes: Annotated[
         PartnerChanges, Body(description="Partial profile: nested objects merge, lists replace")
     ],
@@ -81,12 +81,12 @@ def update(
 
 
 @router.post("/{partner_id}/disable")
-def disable(partner_id: int, db: DatabaseDep, principal: Writer, response: Response) -> PartnerOut:
+def disable(partner_id: Id, db: DatabaseDep, principal: Writer, response: Response) -> PartnerOut:
     with db.transaction() as session:
         return _etag(response, PartnerOut.of(service.set_enabled(session, partner_id, False, by=principal)))
 
 
 @router.post("/{partner_id}/enable")
-def enable(partner_id: int, db: DatabaseDep, principal: Writer, response: Response) -> PartnerOut:
+def enable(partner_id: Id, db: DatabaseDep, principal: Writer, response: Response) -> PartnerOut:
     with db.transaction() as session:
         return _etag(response, PartnerOut.of(service.set_enabled(session, partner_id, True, by=principal)))

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from gateway.auth.service import Principal
-from gateway.deps import DatabaseDep, SettingsDep, require
+from gateway.deps import DatabaseDep, Id, SettingsDep, require
 from gateway.models.auth import Role
 from gateway.models.base import utcnow
 from gateway.outbound import service
@@ -31,7 +31,7 @@ def overdue_mdns(
 
 @router.post("/{exchange_id}/resend", responses={404: {}, 409: {"description": "not failed"}})
 def resend(
-    exchange_id: int, db: DatabaseDep, settings: SettingsDep, principal: Operator
+    exchange_id: Id, db: DatabaseDep, settings: SettingsDep, principal: Operator
 ) -> OutboundExchangeOut:
     """Send a failed outbound exchange again: the same archived bytes and Message-ID for AS2."""
     with db.transaction() as session:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from gateway.archive.chain import verify
 from gateway.auth.service import Principal, audit
-from gateway.deps import DatabaseDep, SettingsDep, require
+from gateway.deps import DatabaseDep, Id, SettingsDep, require
 from gateway.models import JobStatus, OutboxJob
 from gateway.models.auth import Role
 from gateway.outbox import replay
@@ -67,7 +67,7 @@ def list_jobs(
 
 
 @router.post("/v1/admin/jobs/{job_id}/replay")
-def replay_job(job_id: int, db: DatabaseDep, principal: Operator) -> JobOut:
+def replay_job(job_id: Id, db: DatabaseDep, principal: Operator) -> JobOut:
     with db.transaction() as session:
         job = replay(session, job_id)
         audit(session, principal, "job.replay", "outbox_job", job_id, after={"status": job.status.value})

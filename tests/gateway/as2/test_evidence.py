@@ -156,3 +156,14 @@ def test_garbage_is_not_a_bundle() -> None:
     report = verify_bundle(b"not a zip")
     assert not report.ok
     assert report.checks[0].name == "bundle"
+
+
+def test_bundle_uploaded_to_the_api_is_verified(
+    client: TestClient, peer: OpenSSLPeer, migrated: Settings
+) -> None:
+    bundle = _bundle(client, peer, migrated)
+    auditor = _token(migrated, Role.AUDITOR) | {"Content-Type": "application/octet-stream"}
+    good = client.post("/v1/evidence/verify", content=bundle, headers=auditor).json()
+    assert good["ok"] is True
+    bad = client.post("/v1/evidence/verify", content=bundle[:-10], headers=auditor).json()
+    assert bad["ok"] is False
