@@ -76,13 +76,6 @@ class EdifactMessageError(MessageError):
     """A message envelope (UNH/UNT) or its content as a whole is wrong: reported in CONTRL UCM."""
 
 
-class UnsupportedMessageError(EdifactMessageError):
-    """Well-formed message of a type (or directory) no map exists for: passed through, never mapped."""
-
-    def __init__(self, message: str, location: Location | None = None, code: str | None = None) -> None:
-        super().__init__(message, location, code or Code.VALUE_NOT_SUPPORTED)
-
-
 class EdifactSegmentError(SegmentError):
     """A segment is missing, unexpected or repeated too often inside a message: CONTRL UCS."""
 

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from translators.canonical import CanonicalDocument, FunctionalAck
 from translators.edifact.contrl import MessageOutcome, acknowledge
 from translators.edifact.envelope import EnvelopeReader
-from translators.edifact.errors import Code, EdifactMessageError, UnsupportedMessageError
+from translators.edifact.errors import Code, EdifactMessageError
 from translators.edifact.headers import InterchangeHeader, MessageHeader
 from translators.edifact.maps.contrl import contrl_to_ack
 from translators.edifact.maps.orders import orders_to_po
 from translators.edifact.messages import InterchangeSummary, RawMessage
 from translators.edifact.stream import Source
 from translators.edifact.syntax import DEFAULT_LIMITS, Limits
-from translators.errors import Location, TranslatorError
+from translators.errors import TranslatorError
 
 Mapper = Callable[[RawMessage], CanonicalDocument]
 
@@ -150,11 +150,3 @@ def translate(
         by_interchange.setdefault(len(reader.interchanges) - 1, []).append(translated)
     results = [_result(s, by_interchange.get(i, [])) for i, s in enumerate(reader.interchanges)]
     return EdifactTranslation(tuple(results))
-
-
-def unsupported(message: TranslatedMessage) -> UnsupportedMessageError:
-    """The error a caller reports when it needs a document from a passed-through message."""
-    return UnsupportedMessageError(
-        f"no map for message type {message.header.type} {message.header.directory}",
-        Location(interchange_ref=message.interchange_ref, message_ref=message.header.reference),
-    )
