@@ -18,17 +18,20 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from sqlalchemy.exc import DBAPIError
 
 from gateway.config import Settings
 from gateway.inbound.service import accept
 from gateway.sftp.layout import INBOX, has_current_error_note, is_document_name
+from gateway.sftp.notes import write_processing_notes
 from gateway.sftp.service import AcceptFn, Taken, take_inbox_file
 
 log = logging.getLogger(__name__)
 
 Signature = tuple[int, int]
+NOTES_EVERY_SECONDS: Final = 30.0
 
 
 @dataclass(frozen=True)
@@ -137,11 +140,16 @@ class InboxWatcher:
         return outcomes
 
     def run(self, stop: threading.Event) -> None:
-        """Scan every ``sftp_scan_interval_seconds`` until ``stop`` is set; a failed pass is retried."""
+        """Scan every ``sftp_scan_interval_seconds`` until ``stop`` is set; a failed pass is retried.
+        Every ``NOTES_EVERY_SECONDS`` it also writes notes for files the inbound pipeline rejected."""
         log.info("SFTP inbox watcher started", extra={"root": str(self.settings.resolved_sftp_root)})
+        next_notes = 0.0
         while not stop.is_set():
             try:
                 self.scan(time.time())
+                if time.monotonic() >= next_notes:
+                    write_processing_notes(self.settings)
+                    next_notes = time.monotonic() + NOTES_EVERY_SECONDS
             except DBAPIError as exc:
                 log.warning("SFTP inbox scan waits for the database: %s", exc.__class__.__name__)
             except Exception:
