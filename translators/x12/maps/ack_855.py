@@ -59,7 +59,7 @@ class AcknowledgementReader:
                 if tag == "ACK":
                     self.statuses.append(self.read_ack(segment))
                 elif tag == "PO4":
-                    line.area.extensions.append(r.extension(segment))
+                    line.area.keep(r.extension(segment))
                 else:
                     line.feed(r, segment)
             elif tag == "BAK":

@@ -3,7 +3,8 @@ contacts, N1 party loops, allowances/charges, terms, FOB, carriers, measures, eq
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from typing import Any
 
 from translators.canonical import (
     AllowanceCharge,
@@ -48,68 +49,100 @@ from translators.x12.maps.segments import (
 from translators.x12.render import COMPONENT_MARK
 
 
-@dataclass(slots=True)
 class Area:
-    references: list[Reference] = field(default_factory=list)
-    dates: list[DateRef] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
-    contacts: list[Contact] = field(default_factory=list)
-    drafts: list[PartyDraft] = field(default_factory=list)
-    allowances_charges: list[AllowanceCharge] = field(default_factory=list)
-    terms: list[PaymentTerms] = field(default_factory=list)
-    fob: list[Fob] = field(default_factory=list)
-    carriers: list[Carrier] = field(default_factory=list)
-    measures: list[Measure] = field(default_factory=list)
-    equipment: list[Equipment] = field(default_factory=list)
-    extensions: list[Extension] = field(default_factory=list)
-    in_party: bool = False
+    """The segments of one area, kept as (kind, canonical value) in arrival order: one list per area
+    instead of one per kind keeps allocation (and garbage collection) low on large interchanges."""
+
+    __slots__ = ("entries", "party")
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, Any]] = []
+        self.party: PartyDraft | None = None
 
     def feed(self, r: Reader, segment: Segment) -> None:
         """Take one segment; anything without a canonical home goes to ``extensions``."""
         tag = segment[0]
         if tag == "N1":
-            self.drafts.append(PartyDraft(segment))
-            self.in_party = True
+            self.party = PartyDraft(segment)
+            self.entries.append(("N1", self.party))
             return
-        if self.in_party and self.drafts[-1].add(r, segment):
+        if self.party is not None and self.party.add(r, segment):
             return
-        self.in_party = False
-        if not self._common(r, segment, tag):
-            self.extensions.append(r.extension(segment))
-
-    def _common(self, r: Reader, segment: Segment, tag: str) -> bool:  # noqa: PLR0912
-        if tag == "REF":
-            self.references.append(read_ref(r, segment))
-        elif tag == "DTM":
-            date = read_dtm(r, segment)
-            if date is None:
-                return False
-            self.dates.append(date)
-        elif tag in ("NTE", "MSG"):
-            self.notes.append(read_note(segment))
-        elif tag == "PER":
-            self.contacts.append(read_contact(r, segment))
-        elif tag == "SAC":
-            sac = read_sac(r, segment)
-            if sac is None:
-                return False
-            self.allowances_charges.append(sac)
-        elif tag == "ITD":
-            self.terms.append(read_itd(r, segment))
-        elif tag == "FOB":
-            self.fob.append(read_fob(r, segment))
-        elif tag == "TD5":
-            self.carriers.append(read_td5(r, segment))
-        elif tag == "TD1":
-            self.measures.append(read_td1(r, segment))
-        elif tag == "TD3":
-            self.equipment.append(read_td3(r, segment))
+        self.party = None
+        reader = READERS.get(tag)
+        value = reader(r, segment) if reader is not None else None
+        if value is None:
+            self.entries.append(("EXT", r.extension(segment)))
         else:
-            return False
-        return True
+            self.entries.append((tag if tag != "MSG" else "NTE", value))
+
+    def keep(self, extension: Extension) -> None:
+        self.entries.append(("EXT", extension))
+
+    def _all(self, kind: str) -> tuple[Any, ...]:
+        return tuple(value for key, value in self.entries if key == kind)
 
     def parties(self) -> tuple[Party, ...]:
-        return tuple(draft.build() for draft in self.drafts)
+        return tuple(draft.build() for draft in self._all("N1"))
+
+    @property
+    def references(self) -> tuple[Reference, ...]:
+        return self._all("REF")
+
+    @property
+    def dates(self) -> tuple[DateRef, ...]:
+        return self._all("DTM")
+
+    @property
+    def notes(self) -> tuple[Note, ...]:
+        return self._all("NTE")
+
+    @property
+    def contacts(self) -> tuple[Contact, ...]:
+        return self._all("PER")
+
+    @property
+    def allowances_charges(self) -> tuple[AllowanceCharge, ...]:
+        return self._all("SAC")
+
+    @property
+    def terms(self) -> tuple[PaymentTerms, ...]:
+        return self._all("ITD")
+
+    @property
+    def fob(self) -> tuple[Fob, ...]:
+        return self._all("FOB")
+
+    @property
+    def carriers(self) -> tuple[Carrier, ...]:
+        return self._all("TD5")
+
+    @property
+    def measures(self) -> tuple[Measure, ...]:
+        return self._all("TD1")
+
+    @property
+    def equipment(self) -> tuple[Equipment, ...]:
+        return self._all("TD3")
+
+    @property
+    def extensions(self) -> tuple[Extension, ...]:
+        return self._all("EXT")
+
+
+READERS: dict[str, Callable[[Reader, Segment], Any]] = {
+    "REF": read_ref,
+    "DTM": read_dtm,
+    "NTE": lambda _r, segment: read_note(segment),
+    "MSG": lambda _r, segment: read_note(segment),
+    "PER": read_contact,
+    "SAC": read_sac,
+    "ITD": read_itd,
+    "FOB": read_fob,
+    "TD5": read_td5,
+    "TD1": read_td1,
+    "TD3": read_td3,
+}
 
 
 def write_common(

@@ -71,7 +71,7 @@ class ShipNoticeReader:
         rank = LEVEL_RANK.get(level)
         parent = self.parent_of(segment, rank)
         if rank is None:
-            parent.area.extensions.append(self.r.extension(segment))
+            parent.area.keep(self.r.extension(segment))
             self.current = HlNode("?", segment, self.r.position, area=parent.area)
             return
         node = HlNode(level, segment, self.r.position)

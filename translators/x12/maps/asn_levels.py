@@ -48,7 +48,7 @@ def read_level_segment(
 ) -> None:
     tag = segment[0]
     if level == "?":
-        area.extensions.append(r.extension(segment))
+        area.keep(r.extension(segment))
     elif tag in LEVEL_SEGMENTS.get(level, ()) and not (tag == "PID" and el(segment, PID_TYPE) != "F"):
         specific.setdefault(tag, []).append(segment)
     elif level == "I" and tag == "REF" and el(segment, 1) in ITEM_REFS:

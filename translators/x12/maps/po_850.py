@@ -171,7 +171,7 @@ class PurchaseOrderReader:
         elif el(segment, AMT_QUALIFIER) in TOTAL_AMOUNT_CODES and self.amount is None:
             self.amount = self.r.decimal(segment, AMT_AMOUNT)
         else:
-            self.header.extensions.append(self.r.extension(segment))
+            self.header.keep(self.r.extension(segment))
 
     def build_line(self, draft: LineDraft) -> OrderLine:
         with self.r.at(draft.position):
