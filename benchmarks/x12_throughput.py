@@ -16,7 +16,10 @@ from collections.abc import Callable
 from translators.api import translate_inbound
 from translators.options import InboundOptions, Limits
 
-ISA = "ISA*00*          *00*          *ZZ*BUYERID        *ZZ*SELLERID       *260301*0800*U*00401*000000001*0*P*>~\n"
+ISA = (
+    "ISA*00*          *00*          *ZZ*BUYERID        *ZZ*SELLERID       *"
+    + "260301*0800*U*00401*000000001*0*P*>~\n"
+)
 NOW = dt.datetime(2026, 3, 1, 8, 0)
 
 
