@@ -1,5 +1,7 @@
 """``edigw sftp-server`` as a real process: the OpenSSH client uploads, the watcher loop in that process
-hands the file to accept() and moves it to ``archive/``; SIGTERM stops it cleanly."""
+hands the file to accept() and moves it to ``archive/``; SIGTERM stops it cleanly. With a relay and a
+worker beside it, a document queued for the partner goes through ``sftp.push_file`` into ``outbox/``
+and the OpenSSH client downloads it."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from sqlalchemy import select
 from gateway.config import Settings
 from gateway.db import get_database, upgrade
 from gateway.models.exchange import Exchange
+from gateway.sftp.service import enqueue_delivery
 from gateway.sftp.ssh import host_key_path, load_host_key, public_line
 from tests.gateway.sftp.helpers import (
     SFTP_CLIENT,
@@ -67,3 +70,30 @@ def test_sftp_server_process_takes_an_upload_into_accept(tmp_path: Path, childre
 
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(timeout=30) == 0
+
+
+def test_a_queued_document_reaches_the_partner_through_a_worker(
+    tmp_path: Path, children: list[Child]
+) -> None:
+    require_tool(SFTP_CLIENT)
+    settings = Settings(data_dir=tmp_path / "var", sftp_port=free_port())
+    upgrade(settings)
+    key = new_key(tmp_path, "acme_key")
+    partner_id = add_partner(settings, sftp_profile("acme", inbound_keys=[key.public_line]))
+    children.append(start("sftp", ["sftp-server"], settings, tmp_path))
+    worker = start("worker", ["worker", "--concurrency", "1", "--queues", "sftp"], settings, tmp_path)
+    children.append(worker)
+    wait_until(lambda: "ready." in worker.output(), 60, "worker ready (queues bound)", children)
+    children.append(start("relay", ["relay"], settings, tmp_path))
+    with get_database(settings).transaction() as session:
+        enqueue_delivery(session, settings, partner_id, "855-0042.edi", b"ISA*855~")
+    delivered = settings.resolved_sftp_root / "acme" / "outbox" / "855-0042.edi"
+    wait_until(delivered.exists, 60, "sftp.push_file ran in the worker", children)
+    wait_until(lambda: "listening" in children[0].output(), 30, "sftp listening", children)
+
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(known_hosts_line(settings.sftp_port, public_line(load_host_key(settings))))
+    peer = SftpPeer(settings.sftp_port, known_hosts, tmp_path)
+    download = peer.run("acme", key.private, "get outbox/855-0042.edi got.edi\n")
+    assert download.returncode == 0, download.stderr
+    assert (tmp_path / "got.edi").read_bytes() == b"ISA*855~"
