@@ -66,6 +66,8 @@ def check_element(value: str, rule: ElementRule) -> str | None:
         return _check_numeric(value, kind) or _check_length(
             len(value) - value.count("-") - value.count("."), rule
         )
+    if rule.codes is not None and value not in rule.codes:
+        return codes.ELEMENT_INVALID_CODE
     return _check_length(len(value), rule)
 
 

@@ -446,7 +446,9 @@ MESSAGE_ACK = st.builds(
     message_type=st.sampled_from(["850", "855", "856", "837"]),
     control_number=st.integers(1, 99999).map(lambda n: str(n).zfill(4)),
     implementation_ref=opt(st.sampled_from(["005010X222A1", "005010"])),
-    status=LEVEL,
+    status=st.sampled_from(
+        [AckLevelStatus.ACCEPTED, AckLevelStatus.ACCEPTED_WITH_ERRORS, AckLevelStatus.REJECTED]
+    ),
     error_codes=few(st.sampled_from(["1", "2", "3", "4", "5"]), 3),
     segments=few(SEGMENT_NOTE, 2),
 )

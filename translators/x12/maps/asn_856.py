@@ -21,7 +21,6 @@ from translators.x12.maps.segments import Segment
 
 HL_ID, HL_PARENT, HL_LEVEL = 1, 2, 3
 CTT_LINES = 1
-MAX_HL_DEPTH = 32
 
 
 @dataclass(slots=True)

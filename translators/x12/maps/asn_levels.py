@@ -33,6 +33,7 @@ MAN_SSCC, MAN_TRACKING = "GM", "CP"
 LIN_LINE, LIN_FIRST_ID = 1, 2
 SN1_ID, SN1_QUANTITY, SN1_UNIT, SN1_ORDERED, SN1_ORDERED_UNIT, SN1_STATUS = 1, 2, 3, 5, 6, 8
 PID_TYPE, PID_DESCRIPTION = 1, 5
+REF_QUALIFIER, REF_VALUE = 1, 2
 REF_LOT, REF_SERIAL = "LT", "SE"
 LEVEL_SEGMENTS = {
     "O": frozenset({"PRF"}),
@@ -51,8 +52,8 @@ def read_level_segment(
         area.keep(r.extension(segment))
     elif tag in LEVEL_SEGMENTS.get(level, ()) and not (tag == "PID" and el(segment, PID_TYPE) != "F"):
         specific.setdefault(tag, []).append(segment)
-    elif level == "I" and tag == "REF" and el(segment, 1) in ITEM_REFS:
-        specific.setdefault(el(segment, 1), []).append(segment)
+    elif level == "I" and tag == "REF" and el(segment, REF_QUALIFIER) in ITEM_REFS:
+        specific.setdefault(el(segment, REF_QUALIFIER), []).append(segment)
     else:
         area.feed(r, segment)
 
@@ -94,8 +95,8 @@ def build_item(r: Reader, node: HlNode) -> ShipItem:
         else None,
         status_code=r.text(sn1, SN1_STATUS),
         descriptions=tuple(el(s, PID_DESCRIPTION) for s in node.specific.get("PID", ())),
-        lots=tuple(Lot(number=el(s, 2)) for s in node.specific.get(REF_LOT, ())),
-        serial_numbers=tuple(el(s, 2) for s in node.specific.get(REF_SERIAL, ())),
+        lots=tuple(Lot(number=el(s, REF_VALUE)) for s in node.specific.get(REF_LOT, ())),
+        serial_numbers=tuple(el(s, REF_VALUE) for s in node.specific.get(REF_SERIAL, ())),
         dates=tuple(area.dates),
         references=tuple(area.references),
         notes=tuple(area.notes),

@@ -44,6 +44,10 @@ TD1_PACKAGING, TD1_LADING, TD1_WEIGHT_QUALIFIER, TD1_WEIGHT, TD1_WEIGHT_UNIT = 1
 TD1_VOLUME, TD1_VOLUME_UNIT = 9, 10
 TD3_TYPE, TD3_INITIAL, TD3_NUMBER, TD3_SEAL = 1, 2, 3, 9
 TD5_ROUTING_SEQUENCE, TD5_ID_QUALIFIER, TD5_ID, TD5_METHOD, TD5_NAME, TD5_SERVICE = 1, 2, 3, 4, 5, 12
+ITD_TYPE, ITD_BASIS, ITD_DISCOUNT_PERCENT, ITD_DISCOUNT_DUE, ITD_DISCOUNT_DAYS = 1, 2, 3, 4, 5
+ITD_NET_DUE, ITD_NET_DAYS, ITD_DESCRIPTION = 6, 7, 12
+FOB_PAYMENT, FOB_LOCATION_QUALIFIER, FOB_LOCATION = 1, 2, 3
+MSG_TEXT, NTE_TOPIC, NTE_TEXT = 1, 1, 2
 CONTACT_CODES = {"TE": "phone", "EM": "email", "FX": "fax"}
 SAC_CODES = {"A": AllowanceOrCharge.ALLOWANCE, "C": AllowanceOrCharge.CHARGE}
 
@@ -108,8 +112,8 @@ def write_dtm(date: DateRef) -> Segment:
 
 def read_note(segment: Segment) -> Note:
     if segment[0] == "MSG":
-        return Note(text=el(segment, 1))
-    return Note(text=el(segment, 2), topic=el(segment, 1) or None)
+        return Note(text=el(segment, MSG_TEXT))
+    return Note(text=el(segment, NTE_TEXT), topic=el(segment, NTE_TOPIC) or None)
 
 
 def write_note(note: Note) -> Segment:
@@ -249,14 +253,14 @@ def write_sac(sac: AllowanceCharge) -> Segment:
 
 def read_itd(r: Reader, segment: Segment) -> PaymentTerms:
     return PaymentTerms(
-        type_code=r.text(segment, 1),
-        basis_code=r.text(segment, 2),
-        discount_percent=r.decimal(segment, 3),
-        discount_due_date=r.date(segment, 4),
-        discount_days=r.integer(segment, 5),
-        net_due_date=r.date(segment, 6),
-        net_days=r.integer(segment, 7),
-        description=r.text(segment, 12),
+        type_code=r.text(segment, ITD_TYPE),
+        basis_code=r.text(segment, ITD_BASIS),
+        discount_percent=r.decimal(segment, ITD_DISCOUNT_PERCENT),
+        discount_due_date=r.date(segment, ITD_DISCOUNT_DUE),
+        discount_days=r.integer(segment, ITD_DISCOUNT_DAYS),
+        net_due_date=r.date(segment, ITD_NET_DUE),
+        net_days=r.integer(segment, ITD_NET_DAYS),
+        description=r.text(segment, ITD_DESCRIPTION),
     )
 
 
@@ -270,7 +274,9 @@ def write_itd(terms: PaymentTerms) -> Segment:
 
 def read_fob(r: Reader, segment: Segment) -> Fob:
     return Fob(
-        payment_method=el(segment, 1), location_qualifier=r.text(segment, 2), location=r.text(segment, 3)
+        payment_method=el(segment, FOB_PAYMENT),
+        location_qualifier=r.text(segment, FOB_LOCATION_QUALIFIER),
+        location=r.text(segment, FOB_LOCATION),
     )
 
 
