@@ -21,6 +21,7 @@ from gateway.db import get_database, upgrade
 from gateway.models import JobStatus, OutboxJob, Role
 from gateway.observability import configure_logging, logging_dict_config
 from gateway.onboarding.cli import partners_app
+from gateway.outbound.cli import outbound_app
 from gateway.sftp.cli import sftp_app, sftp_server
 
 app = typer.Typer(help="EDI partner gateway.", no_args_is_help=True, add_completion=False)
@@ -40,6 +41,7 @@ app.add_typer(stations_app, name="stations")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(messages_app, name="messages")
 app.add_typer(sftp_app, name="sftp")
+app.add_typer(outbound_app, name="outbound")
 app.command("sftp-server")(sftp_server)
 register_document_commands(app)
 

@@ -3,6 +3,7 @@ MDN-overdue tracking, the operator resend API, and the REST and SFTP outbound tr
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from gateway.app import create_app
 from gateway.as2 import Mdn, MdnRequest, build_mdn, disposition_text
 from gateway.as2.errors import AuthenticationFailedError
 from gateway.auth.service import create_token
+from gateway.cli import app as cli_app
+from gateway.config import get_settings
 from gateway.db import get_database
 from gateway.maintenance.schedule import PERIODIC
 from gateway.models import ArchiveRecord, AuditEvent, JobStatus
@@ -293,3 +297,29 @@ def test_periodic_sweep_marks_mdns_past_due_overdue(
     assert run_job(outbound.settings, job_id, sweep_overdue_mdns)
     assert outbound.exchange(exchange_id).meta["mdn_status"] == "overdue"
     assert outbound.job(job_id).args["marked_overdue"] == [exchange_id]
+
+
+def test_cli_resends_a_failed_exchange_and_lists_overdue_mdns(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    peer.script[:] = ["400"]
+    add_station(outbound.settings, us)
+    exchange_id = ready_exchange(outbound.settings, add_partner(outbound.settings, peer.url, partner.cert))
+    assert outbound.run(exchange_id) is False
+    monkeypatch.setenv("EDIGW_DATA_DIR", str(outbound.settings.data_dir))
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        done = runner.invoke(cli_app, ["outbound", "resend", str(exchange_id), "--json"])
+        assert done.exit_code == 0, done.output
+        assert json.loads(done.output)["status"] == "ready"
+        refused = runner.invoke(cli_app, ["outbound", "resend", str(exchange_id)])
+        assert refused.exit_code == 1
+        assert "only failed exchanges" in refused.output
+        listed = runner.invoke(cli_app, ["outbound", "overdue", "--json"])
+        assert (listed.exit_code, listed.output) == (0, "")
+    finally:
+        get_settings.cache_clear()
+    assert outbound.run(exchange_id)
+    assert outbound.exchange(exchange_id).status == ExchangeStatus.SENT
+    assert peer.requests[0][1] == peer.requests[1][1]
