@@ -14,6 +14,7 @@ from translators.x12.envelope import SetHeader
 from translators.x12.tables import SEGMENT_RULES, SET_RULES, ElementRule, SetRules
 
 MAX_ERRORS_PER_SET = 1000
+TEXT_TYPES = frozenset({"AN", "ID"})
 
 
 def _check_numeric(value: str, kind: str) -> str | None:
@@ -101,11 +102,18 @@ class SetValidator:
     def _check_elements(self, segment: list[str], rules: tuple[ElementRule, ...]) -> None:
         count = len(segment)
         for rule in rules:
-            value = segment[rule.index] if rule.index < count else ""
-            if value or rule.required:
+            index = rule.index
+            value = segment[index] if index < count else ""
+            if not value:
+                if rule.required:
+                    self._element_error(segment[0], index, codes.ELEMENT_MANDATORY_MISSING, value)
+            elif rule.type in TEXT_TYPES and rule.codes is None:
+                if not rule.min_length <= len(value) <= rule.max_length:
+                    self._element_error(segment[0], index, _check_length(len(value), rule) or "", value)
+            else:
                 code = check_element(value, rule)
                 if code is not None:
-                    self._element_error(segment[0], rule.index, code, value)
+                    self._element_error(segment[0], index, code, value)
 
     def _element_error(self, tag: str, index: int, code: str, value: str) -> None:
         if len(self.errors) < MAX_ERRORS_PER_SET:
