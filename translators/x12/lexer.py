@@ -149,8 +149,8 @@ class SegmentReader:
     def _skip_noise(self) -> bool:
         while True:
             stripped = self._buffer.lstrip(LEADING_NOISE)
-            if stripped.startswith(BOM):
-                stripped = stripped[len(BOM) :]
+            while stripped.startswith(BOM):
+                stripped = stripped[len(BOM) :].lstrip(LEADING_NOISE)
             self._take(len(self._buffer) - len(stripped))
             if self._buffer or not self._fill():
                 return bool(self._buffer)
