@@ -38,12 +38,20 @@ def overdue(as_json: JsonFlag = False) -> None:
 
 
 @outbound_app.command("resend")
-def resend(exchange_id: int, as_json: JsonFlag = False) -> None:
+def resend(
+    exchange_id: int,
+    rebuild: Annotated[
+        bool,
+        typer.Option("--rebuild", help="Build a new AS2 message (new Message-ID, current certificates)."),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
     """Send a failed exchange (or one whose MDN is overdue) again, byte-identical over AS2."""
     settings = get_settings()
     try:
         with get_database(settings).transaction() as session:
-            _show(OutboundExchangeOut.of(service.resend(session, settings, exchange_id)), as_json)
+            exchange = service.resend(session, settings, exchange_id, rebuild=rebuild)
+            _show(OutboundExchangeOut.of(exchange), as_json)
     except GatewayError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from exc

@@ -31,8 +31,15 @@ def overdue_mdns(
 
 @router.post("/{exchange_id}/resend", responses={404: {}, 409: {"description": "not failed"}})
 def resend(
-    exchange_id: Id, db: DatabaseDep, settings: SettingsDep, principal: Operator
+    exchange_id: Id,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    principal: Operator,
+    rebuild: Annotated[
+        bool, Query(description="Build a new AS2 message (new Message-ID, current certificates)")
+    ] = False,
 ) -> OutboundExchangeOut:
     """Send a failed outbound exchange again: the same archived bytes and Message-ID for AS2."""
     with db.transaction() as session:
-        return OutboundExchangeOut.of(service.resend(session, settings, exchange_id, by=principal))
+        exchange = service.resend(session, settings, exchange_id, by=principal, rebuild=rebuild)
+        return OutboundExchangeOut.of(exchange)

@@ -21,7 +21,7 @@ from gateway.archive.chain import append
 from gateway.as2.headers import parse_as2_name
 from gateway.as2.mime import Headers
 from gateway.as2.receipts import Expected, MdnCheck, check_mdn, claimed_original_id
-from gateway.as2.sender import MESSAGE_ID_KEY, TRANSPORT, wire_meta
+from gateway.as2.sender import MESSAGE_ID_KEY, META_KEY, TRANSPORT, wire_meta
 from gateway.auth.service import SYSTEM, Principal, audit
 from gateway.config import Settings
 from gateway.errors import ConflictError, NotFoundError
@@ -71,8 +71,22 @@ def _resendable(exchange: Exchange) -> bool:
     return exchange.status is ExchangeStatus.FAILED or (exchange.status is ExchangeStatus.SENT and overdue)
 
 
-def resend(session: Session, settings: Settings, exchange_id: int, by: Principal = SYSTEM) -> Exchange:
-    """Operator resend: a FAILED exchange (or one whose MDN is overdue) goes out again, byte-identical."""
+def _forget_message(meta: dict[str, Any]) -> dict[str, Any]:
+    """Meta without the built AS2 message (kept in ``previous_messages``), so the next attempt builds anew."""
+    wire = meta.get(META_KEY)
+    if not isinstance(wire, dict):
+        return meta
+    previous = {"message_id": wire.get("message_id"), "body_sha256": wire.get("body_sha256")}
+    kept = {k: v for k, v in meta.items() if k not in (META_KEY, MESSAGE_ID_KEY, "mic", "mic_algorithm")}
+    return kept | {"previous_messages": [*meta.get("previous_messages", []), previous]}
+
+
+def resend(
+    session: Session, settings: Settings, exchange_id: int, by: Principal = SYSTEM, *, rebuild: bool = False
+) -> Exchange:
+    """Operator resend: a FAILED exchange (or one whose MDN is overdue) goes out again, byte-identical with
+    the same Message-ID (RFC 4130 §5.5); with ``rebuild`` as a new message (new Message-ID, current keys and
+    certificates), e.g. after the partner rejected it for a certificate it no longer holds."""
     exchange = _outbound(session, exchange_id)
     if not _resendable(exchange):
         raise ConflictError(
@@ -82,9 +96,11 @@ def resend(session: Session, settings: Settings, exchange_id: int, by: Principal
     before = {"status": exchange.status.value, "error": exchange.error}
     exchange.status, exchange.error = ExchangeStatus.READY, None
     meta = {k: v for k, v in exchange.meta.items() if k not in ("mdn_status", "mdn_due_at")}
+    meta = _forget_message(meta) if rebuild else meta
     exchange.meta = meta | {"resends": int(exchange.meta.get("resends", 0)) + 1}
     queue_send(session, settings, exchange)
-    audit(session, by, "exchange.resend", "exchange", exchange.id, before=before, after={"status": "ready"})
+    after = {"status": "ready", "rebuild": rebuild}
+    audit(session, by, "exchange.resend", "exchange", exchange.id, before=before, after=after)
     return exchange
 
 

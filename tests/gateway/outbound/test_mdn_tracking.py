@@ -41,7 +41,7 @@ from tests.gateway.sftp.conftest import start_embedded
 from tests.gateway.sftp.helpers import sftp_profile
 from tests.partners.factories import ed25519_line
 
-from .as2_peer import ASYNC, As2Peer
+from .as2_peer import ASYNC, NEGATIVE, As2Peer
 from .conftest import PAYLOAD, Outbound, add_partner, add_station, ready_exchange
 
 PUBLIC_URL = "https://gw.example"
@@ -323,3 +323,32 @@ def test_cli_resends_a_failed_exchange_and_lists_overdue_mdns(
     assert outbound.run(exchange_id)
     assert outbound.exchange(exchange_id).status == ExchangeStatus.SENT
     assert peer.requests[0][1] == peer.requests[1][1]
+
+
+def test_rebuild_resend_sends_a_new_message_after_a_negative_mdn(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    peer.script[:] = [NEGATIVE]
+    add_station(outbound.settings, us)
+    exchange_id = ready_exchange(outbound.settings, add_partner(outbound.settings, peer.url, partner.cert))
+    assert outbound.run(exchange_id)
+    first_id = outbound.exchange(exchange_id).meta["as2_message_id"]
+    with get_database(outbound.settings).transaction() as session:
+        _, operator = create_token(session, "ops", Role.OPERATOR)
+    with TestClient(create_app(outbound.settings)) as client:
+        url = f"/v1/admin/exchanges/{exchange_id}/resend?rebuild=true"
+        assert client.post(url, headers={"Authorization": f"Bearer {operator}"}).status_code == 200
+    assert outbound.run(exchange_id)
+    exchange = outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.SENT, exchange.error
+    assert exchange.meta["as2_message_id"] != first_id
+    assert [m["message_id"] for m in exchange.meta["previous_messages"]] == [f"<{first_id}>"]
+    first, second = (dict(headers)["Message-ID"] for headers, _ in peer.requests)
+    assert (first, second) == (f"<{first_id}>", f"<{exchange.meta['as2_message_id']}>")
+    with get_database(outbound.settings).sessions() as session:
+        kinds = session.scalars(
+            select(ArchiveRecord.kind)
+            .where(ArchiveRecord.subject_id == exchange_id)
+            .order_by(ArchiveRecord.seq)
+        )
+        assert [k for k in kinds if k.startswith("as2-")] == ["as2-outbound", "as2-mdn-in"] * 2
