@@ -168,6 +168,11 @@ def test_wrong_unknown_and_disabled_logins_are_refused(embedded: Embedded, acme_
     for user, key in [("acme", stranger.private), ("nobody", acme_key.private)]:
         result = embedded.peer.run(user, key, "ls\n")
         assert result.returncode == 255 and "Permission denied (publickey)" in result.stderr
+    no_key = embedded.peer.run(
+        "acme", acme_key.private, "ls\n", "PubkeyAuthentication=no", "PreferredAuthentications=password"
+    )
+    assert no_key.returncode == 255, "there is no other way in than a key"
+    assert "Permission denied (publickey)" in no_key.stderr, "only publickey is offered"
     with get_database(embedded.settings).transaction() as session:
         acme = session.scalars(select(Partner).where(Partner.code == "acme")).one()
         set_enabled(session, acme.id, False)
