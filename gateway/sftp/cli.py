@@ -75,10 +75,19 @@ def client_key(
 
 
 @sftp_app.command("password")
-def password(ref: Annotated[str, typer.Argument(help="The profile's password_secret_ref.")]) -> None:
-    """Store a password for a partner's server (read from the prompt, sealed at rest)."""
+def password(
+    ref: Annotated[str, typer.Argument(help="The profile's password_secret_ref.")],
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Read the password from this file (trailing newline dropped)."),
+    ] = None,
+) -> None:
+    """Store a password for a partner's server (prompted, or read from a file), sealed at rest."""
     from gateway.sftp.credentials import store_secret
 
-    secret = typer.prompt("password", hide_input=True)
+    if from_file is not None:
+        secret = from_file.read_text(encoding="utf-8").rstrip("\r\n")
+    else:
+        secret = typer.prompt("password", hide_input=True)
     store_secret(get_settings(), ref, secret.encode("utf-8"))
     typer.echo(f"stored {ref}")

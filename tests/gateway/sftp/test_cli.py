@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from gateway.cli import app
 from gateway.config import Settings, get_settings
-from gateway.sftp.credentials import load_client_key
+from gateway.sftp.credentials import load_client_key, load_secret
 from gateway.sftp.ssh import fingerprint_of, load_host_key
 
 
@@ -40,3 +41,13 @@ def test_sftp_server_command_is_registered() -> None:
     result = CliRunner().invoke(app, ["sftp-server", "--help"])
     assert result.exit_code == 0
     assert "--no-listen" in result.output
+
+
+def test_password_is_stored_sealed_from_a_file(env: Settings, tmp_path: Path) -> None:
+    secret_file = tmp_path / "pw"
+    secret_file.write_text("s3cret pass\n")
+    result = CliRunner().invoke(app, ["sftp", "password", "sftp/acme-pw", "--file", str(secret_file)])
+    assert result.exit_code == 0, result.output
+    assert load_secret(env, "sftp/acme-pw") == b"s3cret pass"
+    [stored] = (env.data_dir / "sftp_secrets").iterdir()
+    assert b"s3cret" not in stored.read_bytes()
