@@ -21,7 +21,7 @@ from gateway.sftp.credentials import generate_client_key, import_client_key, loa
 from gateway.sftp.errors import ClientKeyMissingError, InvalidClientKeyError, UnsafeFileNameError
 from gateway.sftp.layout import write_to_outbox
 from gateway.sftp.service import enqueue_delivery
-from tests.gateway.sftp.helpers import add_partner, new_key, sftp_profile
+from tests.gateway.sftp.helpers import add_partner, free_port, new_key, sftp_profile
 from tests.partners.factories import ed25519_line
 
 
@@ -121,3 +121,24 @@ def test_the_relay_schedule_queues_due_pulls(task_settings: Settings) -> None:
     assert [(p.subject_type, p.subject_id, p.status) for p in pulls] == [
         ("partner", partner_id, JobStatus.PENDING)
     ], "one pull for the partner with a download_dir, none for the inbound-only one"
+
+
+def test_an_unreachable_partner_server_is_retried_with_backoff(task_settings: Settings) -> None:
+    outbound = {
+        "host": "127.0.0.1",
+        "port": free_port(),
+        "allow_private_network": True,
+        "username": "gateway",
+        "host_key": ed25519_line(),
+        "client_key_ref": "sftp/acme",
+    }
+    partner_id = add_partner(task_settings, sftp_profile("acme", outbound=outbound))
+    with get_database(task_settings).transaction() as session:
+        job_id = enqueue_delivery(session, task_settings, partner_id, "850-1.edi", b"ISA*850~").id
+    assert not run_job(task_settings, job_id, tasks.push_file)
+    with get_database(task_settings).sessions() as session:
+        job = session.get(OutboxJob, job_id)
+        assert job is not None
+        assert (job.status, job.attempts) == (JobStatus.PENDING, 1), "a network error is worth a retry"
+        assert "cannot connect to 127.0.0.1" in (job.last_error or "")
+        assert job.started_at is not None and job.available_at > job.started_at, "after a backoff"
