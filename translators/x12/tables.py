@@ -33,16 +33,16 @@ class SetRules:
 SEGMENT_RULES_TEXT: dict[str, str] = {
     "BEG": "M ID 2 2|M ID 2 2|M AN 1 22|O AN 1 30|M DT 6 8|O AN 1 30|O ID 2 2",
     "BAK": "M ID 2 2|M ID 2 2|M AN 1 22|M DT 6 8|O AN 1 30|O AN 1 45|O AN 1 30|O AN 1 50|O DT 6 8",
-    "BSN": "M ID 2 2|M AN 2 30|M DT 6 8|M TM 4 8|O ID 4 4|O ID 2 2|O ID 2 2",
+    "BSN": "M ID 2 2|M AN 2 30|M DT 6 8|M TM 4 8|O ID 4 4|O ID 2 2|O ID 3 3",
     "CUR": "M ID 2 3|M ID 3 3",
     "REF": "M ID 2 3|X AN 1 80|X AN 1 80",
     "PER": "M ID 2 2|O AN 1 60|X ID 2 2|X AN 1 256|X ID 2 2|X AN 1 256|X ID 2 2|X AN 1 256",
-    "FOB": "M ID 2 2|X ID 2 2|O AN 1 80",
+    "FOB": "M ID 2 2|X ID 1 2|O AN 1 80",
     "SAC": "M ID 1 1 A,C,N|X ID 4 4|X ID 2 10|X AN 1 10|O N2 1 18|X ID 1 1|X R 1 6|O R 1 9|X ID 2 2|X R 1 15",
     "ITD": "O ID 2 2|O ID 1 2|O R 1 6|X DT 6 8|X N0 1 3|X DT 6 8|X N0 1 3",
     "DTM": "M ID 3 3|X DT 6 8|X TM 4 8|O ID 2 2|X ID 2 3|X AN 1 35",
     "TD5": "O ID 1 2|X ID 1 2|X AN 2 80|X ID 1 2|X AN 1 35",
-    "TD1": "O AN 3 5|X N0 1 7|O ID 1 1|O ID 2 30|O AN 1 50|X ID 1 2|X R 1 10|X ID 2 2",
+    "TD1": "O AN 3 5|X N0 1 7|O ID 1 1|O AN 1 30|O AN 1 50|X ID 1 2|X R 1 10|X ID 2 2",
     "N1": "M ID 2 3|X AN 1 60|X ID 1 2|X AN 2 80",
     "N3": "M AN 1 55|O AN 1 55",
     "N4": "O AN 2 30|O ID 2 2|O ID 3 15|O ID 2 3",
@@ -68,8 +68,8 @@ SEGMENT_RULES_TEXT: dict[str, str] = {
 }
 
 SET_RULES: dict[str, SetRules] = {
-    "850": SetRules("850", "BEG", frozenset({"BEG", "PO1"}), frozenset({"BEG", "CUR", "CTT"})),
-    "855": SetRules("855", "BAK", frozenset({"BAK"}), frozenset({"BAK", "CUR", "CTT"})),
+    "850": SetRules("850", "BEG", frozenset({"BEG", "PO1"}), frozenset({"BEG", "CTT"})),
+    "855": SetRules("855", "BAK", frozenset({"BAK"}), frozenset({"BAK", "CTT"})),
     "856": SetRules("856", "BSN", frozenset({"BSN", "HL"}), frozenset({"BSN", "CTT"})),
     "997": SetRules("997", "AK1", frozenset({"AK1", "AK9"}), frozenset({"AK1", "AK9"})),
     "999": SetRules("999", "AK1", frozenset({"AK1", "AK9"}), frozenset({"AK1", "AK9"})),

@@ -69,19 +69,39 @@ class ShipNoticeReader:
         level = el(segment, HL_LEVEL)
         rank = LEVEL_RANK.get(level)
         parent = self.parent_of(segment, rank)
-        if rank is None:
-            parent.area.keep(self.r.extension(segment))
-            self.current = HlNode("?", segment, self.r.position, area=parent.area)
+        if parent.level == "S" and level in ITEM_HOLDERS:
+            parent = self.implicit_order(parent)
+        if rank is None or not _allowed(parent.level, level):
+            self.collapse(segment, parent)
             return
         node = HlNode(level, segment, self.r.position)
-        if not _allowed(parent.level, level):
-            self.error(segment, f"HL level {level} under {parent.level or 'nothing'} is not supported")
         parent.children.append(node)
         self.by_id[el(segment, HL_ID)] = node
+        self.remember(rank, node)
+        self.current = node
+
+    def remember(self, rank: int, node: HlNode) -> None:
         self.last_by_rank[rank] = node
         for deeper in [k for k in self.last_by_rank if k > rank]:
             del self.last_by_rank[deeper]
-        self.current = node
+
+    def collapse(self, segment: Segment, parent: HlNode) -> None:
+        """A level the canonical tree has no place for here (unknown code, or e.g. a pack under an item):
+        it and its segments are kept verbatim in the extensions of the level above, and its children
+        attach to that level."""
+        parent.area.keep(self.r.extension(segment))
+        self.by_id[el(segment, HL_ID)] = parent
+        self.current = HlNode("?", segment, self.r.position, area=parent.area)
+
+    def implicit_order(self, shipment: HlNode) -> HlNode:
+        """Tares, packs or items straight under the shipment belong to one order without a PRF."""
+        for child in shipment.children:
+            if child.level == "O" and child.segment is IMPLICIT:
+                return child
+        order = HlNode("O", IMPLICIT, self.r.position)
+        shipment.children.append(order)
+        self.remember(LEVEL_RANK["O"], order)
+        return order
 
     def parent_of(self, segment: Segment, rank: int | None) -> HlNode:
         parent_id = el(segment, HL_PARENT)
@@ -99,6 +119,8 @@ class ShipNoticeReader:
         self.r.errors.append(SegmentError(message, location, codes.SEGMENT_UNEXPECTED))
 
 
+IMPLICIT: Segment = ["HL"]
+ITEM_HOLDERS = frozenset({"T", "P", "I"})
 ALLOWED_CHILDREN = {"": {"S"}, "S": {"O"}, "O": {"T", "P", "I"}, "T": {"P", "I"}, "P": {"I"}, "I": set[str]()}
 
 

@@ -244,9 +244,9 @@ class HlWriter:
 
     def order(self, parent: int, order: ShipOrder) -> None:
         me = self.hl(parent, "O", bool(order.tares or order.packs or order.items))
-        self.segments.append(
-            ["PRF", order.po_number or "", order.release_number or "", "", date8(order.po_date)]
-        )
+        if order.po_number or order.release_number or order.po_date:
+            prf = ["PRF", order.po_number or "", order.release_number or "", "", date8(order.po_date)]
+            self.segments.append(prf)
         self.segments += write_common(
             measures=order.measures, carriers=order.carriers, references=order.references, dates=order.dates
         )
