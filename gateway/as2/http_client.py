@@ -60,6 +60,7 @@ class Endpoint:
     allow_private_network: bool = False
     basic_auth: tuple[str, str] | None = field(default=None, repr=False)
     client_key: KeyPair | None = field(default=None, repr=False)
+    timeout_seconds: float = TRANSFER_TIMEOUT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def post(endpoint: Endpoint, headers: tuple[tuple[str, str], ...], body: bytes) 
     host = parts.hostname or ""
     addresses = checked_addresses(host, port, allow_private_network=endpoint.allow_private_network)
     timeout = httpx.Timeout(
-        TRANSFER_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS, pool=POOL_TIMEOUT_SECONDS
+        endpoint.timeout_seconds, connect=CONNECT_TIMEOUT_SECONDS, pool=POOL_TIMEOUT_SECONDS
     )
     extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
     auth = httpx.BasicAuth(*endpoint.basic_auth) if endpoint.basic_auth else None

@@ -23,7 +23,7 @@ from gateway.archive.chain import append
 from gateway.as2.cms import KeyPair
 from gateway.as2.enveloped import ContentCipher, KeyTransport
 from gateway.as2.headers import bare_message_id, new_message_id
-from gateway.as2.http_client import Endpoint, Reply, post
+from gateway.as2.http_client import TRANSFER_TIMEOUT_SECONDS, Endpoint, Reply, post
 from gateway.as2.mic import MicalgSpelling
 from gateway.as2.outbound import OutboundPayload, SendOptions, build_message
 from gateway.config import Settings
@@ -63,6 +63,8 @@ SPELLINGS: dict[PartnerSpelling, MicalgSpelling] = {
 CONTENT_TYPES = {"x12": "application/edi-x12", "edifact": "application/edifact"}
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 RECEIPT_PATH = "/as2"
+JOB_TIME_SHARE = 0.8
+"""Share of a job's time limit one POST may wait for its reply (the rest is left for recording it)."""
 
 
 def as2_settings(partner: Partner) -> As2Settings:
@@ -257,6 +259,7 @@ def endpoint_for(session: Session, settings: Settings, as2: As2Settings) -> Endp
         allow_private_network=as2.allow_private_network,
         basic_auth=_basic_auth(settings, as2),
         client_key=client_key,
+        timeout_seconds=min(TRANSFER_TIMEOUT_SECONDS, settings.outbox_stale_after_seconds * JOB_TIME_SHARE),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,9 +21,10 @@ from gateway.as2.errors import DecryptionFailedError
 from gateway.as2.mdn import disposition_text
 from gateway.models.base import utcnow
 
-SIGNED, UNSIGNED, NEGATIVE, TAMPERED, WRONG_MIC, ASYNC = (
-    "signed", "unsigned", "negative", "tampered", "wrong-mic", "async"
+SIGNED, UNSIGNED, NEGATIVE, TAMPERED, WRONG_MIC, ASYNC, SLOW = (
+    "signed", "unsigned", "negative", "tampered", "wrong-mic", "async", "slow"
 )  # fmt: skip
+SLOW_SECONDS = 3.0
 WRONG_MIC_VALUE = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
 
@@ -100,6 +102,9 @@ def as2_peer(
                 if isinstance(self.connection, ssl.SSLSocket):
                     peer.client_certs.append(self.connection.getpeercert(binary_form=True))
             action = peer.next_action()
+            if action == SLOW:
+                time.sleep(SLOW_SECONDS)
+                action = SIGNED
             if action.isdigit():
                 self._send(int(action), [("Content-Type", "text/plain")], b"scripted failure")
                 return

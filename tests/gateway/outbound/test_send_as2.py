@@ -31,7 +31,7 @@ from tests.gateway.as2.keys import Identity, make_identity
 from tests.gateway.as2.openssl_peer import OpenSSLPeer
 from tests.partners.certs import make_cert, rsa_key
 
-from .as2_peer import NEGATIVE, TAMPERED, UNSIGNED, WRONG_MIC, As2Peer, as2_peer
+from .as2_peer import NEGATIVE, SLOW, TAMPERED, UNSIGNED, WRONG_MIC, As2Peer, as2_peer
 from .conftest import PAYLOAD, Outbound, add_partner, add_partner_cert, add_station, ready_exchange
 
 
@@ -346,3 +346,21 @@ def test_evidence_bundle_of_a_sent_exchange_verifies_offline(
     report = verify_bundle(bundle)
     assert report.ok, [c for c in report.checks if not c.ok]
     assert {"MDN signature", "MDN answers the message"} <= {c.name for c in report.checks}
+
+
+def test_partner_slower_than_the_reply_timeout_gets_the_same_bytes_again(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gateway.outbound.tasks as tasks
+
+    outbound.settings = outbound.settings.model_copy(update={"outbox_stale_after_seconds": 2.0})
+    monkeypatch.setattr(tasks, "get_settings", lambda: outbound.settings)
+    peer.script[:] = [SLOW]
+    exchange_id = _send(outbound, us, peer, partner)
+    assert outbound.run(exchange_id) is False
+    waiting = outbound.exchange(exchange_id)
+    assert waiting.status == ExchangeStatus.READY
+    assert "ReadTimeout" in waiting.meta["last_error"]
+    assert outbound.run(exchange_id)
+    assert outbound.exchange(exchange_id).status == ExchangeStatus.SENT
+    assert peer.requests[0][1] == peer.requests[1][1]
