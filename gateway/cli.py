@@ -107,6 +107,7 @@ def worker(
         f"--queues={','.join(settings.queue_name(a) for a in areas)}",
         f"--loglevel={settings.log_level}",
         "--pool=prefork",
+        f"--hostname=edigw-{os.getpid()}@%h",
     ]
     if settings.broker_is_embedded:
         argv += ["--without-mingle", "--without-gossip", "--without-heartbeat"]

@@ -100,10 +100,17 @@ Publisher = Callable[[OutboxJob], None]
 
 
 def celery_publisher() -> Publisher:
+    """Publish to the job's queue, declaring the durable queue first: a message sent before any worker
+    has started is kept by the broker instead of being dropped as unroutable."""
     from gateway.worker import celery_app
 
+    queues = {queue.name: queue for queue in celery_app.conf.task_queues}
+
     def publish(job: OutboxJob) -> None:
-        celery_app.send_task(job.task, args=[job.id], exchange=job.queue, routing_key=job.queue)
+        queue = queues[job.queue]
+        celery_app.send_task(
+            job.task, args=[job.id], exchange=queue.exchange, routing_key=queue.routing_key, declare=[queue]
+        )
 
     return publish
 
