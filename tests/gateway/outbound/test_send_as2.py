@@ -201,12 +201,14 @@ def test_compressed_base64_sha512_oaep_aes128_options_reach_the_wire(
         outbound, us, peer, partner,
         compression="before-signing", signature_algorithm="sha512", encryption_algorithm="aes128-cbc",
         key_transport="rsa-oaep-sha256",
-        quirks={"content_transfer_encoding": "base64", "micalg_spelling": "rfc3851"},
+        quirks={"content_transfer_encoding": "base64", "micalg_spelling": "rfc3851",
+                "content_type": "application/edi-consent"},
     )  # fmt: skip
     assert outbound.run(exchange_id)
     assert outbound.exchange(exchange_id).status == ExchangeStatus.SENT
     received = peer.received[0]
     assert received.layers == ("encrypted", "signed", "compressed")
+    assert received.payloads[0].content_type == "application/edi-consent"
     assert received.mic_algorithm == "sha512"
     headers = dict(peer.requests[0][0])
     assert "signed-receipt-micalg=optional, sha512" in headers["Disposition-Notification-Options"]
@@ -217,6 +219,32 @@ def test_compressed_base64_sha512_oaep_aes128_options_reach_the_wire(
     assert (
         envelope["encrypted_content_info"]["content_encryption_algorithm"]["algorithm"].native == "aes128_cbc"
     )
+
+
+@pytest.mark.parametrize(
+    ("cipher", "transport", "digest", "extra"),
+    [
+        ("3des", "rsa-pkcs1v15", "sha1", {}),
+        ("aes128-cbc", "rsa-oaep-sha1", "sha224", {"signature_padding": "pss"}),
+        ("aes192-cbc", "rsa-oaep-sha256", "sha256", {"compression": "after-signing"}),
+        ("aes256-cbc", "rsa-pkcs1v15", "sha384", {}),
+        ("aes128-gcm", "rsa-oaep-sha256", "sha512", {}),
+        ("aes256-gcm", "rsa-pkcs1v15", "sha256", {"mdn_signed": False}),
+    ],
+)
+def test_every_profile_algorithm_is_understood_by_the_partner(
+    outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer,
+    cipher: str, transport: str, digest: str, extra: dict[str, Any],
+) -> None:  # fmt: skip
+    exchange_id = _send(outbound, us, peer, partner, encryption_algorithm=cipher, key_transport=transport,
+                        signature_algorithm=digest, **extra)  # fmt: skip
+    assert outbound.run(exchange_id)
+    exchange = outbound.exchange(exchange_id)
+    assert exchange.status == ExchangeStatus.SENT, exchange.error
+    received = peer.received[0]
+    assert received.payloads[0].data == PAYLOAD
+    assert (received.mic_algorithm, exchange.meta["mic_algorithm"]) == (digest, digest)
+    assert received.mic == exchange.meta["mdn"]["received_mic"] == exchange.meta["mic"]
 
 
 def test_rollover_encrypts_to_the_newest_active_partner_certificate(
