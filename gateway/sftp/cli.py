@@ -24,11 +24,22 @@ def sftp_server(
         bool | None,
         typer.Option("--listen/--no-listen", help="Run the embedded server (default EDIGW_SFTP_ENABLED)."),
     ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 0 if an sftp-server using this data dir is alive, else 1.")
+    ] = False,
+    max_age: Annotated[
+        float, typer.Option(help="With --check: seconds since the watcher's last loop.")
+    ] = 30.0,
 ) -> None:
     """Run the embedded SFTP server and the inbox watcher (until SIGTERM)."""
     from gateway.sftp.runner import run_sftp
+    from gateway.sftp.watcher import heartbeat_age
 
     settings = get_settings()
+    if check:
+        age = heartbeat_age(settings)
+        typer.echo("no heartbeat" if age is None else f"last loop {age:.1f}s ago")
+        raise typer.Exit(0 if age is not None and age <= max_age else 1)
     configure_logging(settings.log_level, settings.log_format)
     stop = threading.Event()
 

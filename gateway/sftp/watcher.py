@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 Signature = tuple[int, int]
 NOTES_EVERY_SECONDS: Final = 30.0
+HEARTBEAT_FILE: Final = "sftp.heartbeat"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,16 @@ def _stat(path: Path) -> os.stat_result | None:
         return os.lstat(path)
     except FileNotFoundError:
         return None
+
+
+def heartbeat_path(settings: Settings) -> Path:
+    """Touched on every watcher loop; its age tells a health check the sftp-server process is alive."""
+    return settings.data_dir.resolve() / HEARTBEAT_FILE
+
+
+def heartbeat_age(settings: Settings) -> float | None:
+    path = heartbeat_path(settings)
+    return time.time() - path.stat().st_mtime if path.exists() else None
 
 
 class InboxWatcher:
@@ -144,8 +155,10 @@ class InboxWatcher:
         Every ``NOTES_EVERY_SECONDS`` it also writes notes for files the inbound pipeline rejected."""
         log.info("SFTP inbox watcher started", extra={"root": str(self.settings.resolved_sftp_root)})
         next_notes = 0.0
+        heartbeat = heartbeat_path(self.settings)
         while not stop.is_set():
             try:
+                heartbeat.touch()
                 self.scan(time.time())
                 if time.monotonic() >= next_notes:
                     write_processing_notes(self.settings)

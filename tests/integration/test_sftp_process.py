@@ -6,6 +6,8 @@ and the OpenSSH client downloads it."""
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +29,7 @@ from tests.gateway.sftp.helpers import (
     require_tool,
     sftp_profile,
 )
-from tests.integration.processes import Child, start, stop_all, wait_until
+from tests.integration.processes import Child, gateway_env, start, stop_all, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -67,6 +69,16 @@ def test_sftp_server_process_takes_an_upload_into_accept(tmp_path: Path, childre
     wait_until(archived.exists, 30, "file archived", children)
     assert _exchange_files(settings) == ["po.edi"]
     assert archived.read_bytes() == b"ISA*00*process~"
+
+    check = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "sftp-server", "--check"],
+        env=gateway_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
 
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(timeout=30) == 0

@@ -51,3 +51,9 @@ def test_password_is_stored_sealed_from_a_file(env: Settings, tmp_path: Path) ->
     assert load_secret(env, "sftp/acme-pw") == b"s3cret pass"
     [stored] = (env.data_dir / "sftp_secrets").iterdir()
     assert b"s3cret" not in stored.read_bytes()
+
+
+def test_sftp_server_check_fails_without_a_heartbeat(env: Settings) -> None:
+    result = CliRunner().invoke(app, ["sftp-server", "--check"])
+    assert result.exit_code == 1
+    assert "no heartbeat" in result.output
