@@ -39,6 +39,8 @@ class GroupResult:
 
 @dataclass(frozen=True, slots=True)
 class InterchangeResult:
+    """One interchange; ``received_acks`` holds the interchange acknowledgements (X12 TA1) it carried."""
+
     syntax: Syntax
     sender_qualifier: str | None
     sender_id: str
@@ -52,7 +54,7 @@ class InterchangeResult:
     ack_requested: bool
     groups: tuple[GroupResult, ...]
     errors: tuple[TranslatorError, ...] = ()
-    received_acks: tuple[tuple[str, ...], ...] = ()
+    received_acks: tuple[FunctionalAck, ...] = ()
 
     def messages(self) -> tuple[MessageResult, ...]:
         return tuple(m for g in self.groups for m in g.messages)

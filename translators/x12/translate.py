@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from translators.canonical import CanonicalDocument
+from translators.canonical import CanonicalDocument, FunctionalAck
 from translators.errors import MessageError, TranslatorError
 from translators.options import InboundOptions, Limits, Readable
 from translators.result import GroupResult, InterchangeResult, MessageResult, OutboundAck, TranslationResult
@@ -29,7 +29,7 @@ from translators.x12.envelope import (
 from translators.x12.maps.ack_855 import read_855
 from translators.x12.maps.asn_856 import read_856
 from translators.x12.maps.context import Reader
-from translators.x12.maps.fa_997 import read_997
+from translators.x12.maps.fa_997 import read_997, read_ta1
 from translators.x12.maps.po_850 import read_850
 from translators.x12.validate import SetValidator
 
@@ -55,7 +55,7 @@ class _Interchange:
     header: InterchangeHeader
     errors: list[TranslatorError]
     groups: list[GroupResult] = field(default_factory=list)
-    acks: list[tuple[str, ...]] = field(default_factory=list)
+    acks: list[FunctionalAck] = field(default_factory=list)
     group: _Group | None = None
     pending: tuple[CanonicalDocument | None, list[TranslatorError], bool] | None = None
 
@@ -163,7 +163,7 @@ def _on_event(current: _Interchange | None, event: object) -> _Interchange | Non
         current.group.errors += event.errors
         _close_open(current)
     elif isinstance(event, InterchangeAck):
-        current.acks.append(event.elements)
+        current.acks.append(read_ta1(event.elements))
     elif isinstance(event, InterchangeEnd):
         current.errors += event.errors
     return current

@@ -80,7 +80,8 @@ def test_parse_files_translate(row: dict[str, str]) -> None:
     expected_types = set(row["message"].split("+")) - {"TA1"}
     assert {m.message_type for m in messages} == expected_types
     if row["message"] == "TA1":
-        assert any(i.received_acks for i in result.interchanges)
+        acks = [a for i in result.interchanges for a in i.received_acks]
+        assert acks and all(a.interchange_ref and a.interchange_status for a in acks)
     for message in messages:
         if not message.supported:
             assert message.document is None and not message.errors

@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from translators.canonical import ElementNote, Extension, FunctionalAck, GroupAck, MessageAck, SegmentNote
+from translators.canonical import (
+    AckLevelStatus,
+    ElementNote,
+    Extension,
+    FunctionalAck,
+    GroupAck,
+    MessageAck,
+    SegmentNote,
+)
 from translators.x12.maps.code_tables import ACK_LEVEL
 from translators.x12.maps.context import Reader, el
 from translators.x12.maps.segments import Segment
@@ -193,3 +201,19 @@ def _write_element(e: ElementNote, prefix: str) -> Segment:
     if e.repetition is not None:
         position += [str(e.repetition)]
     return [f"{prefix}4", COMPONENT_MARK.join(position), e.reference_number or "", e.code, e.bad_value or ""]
+
+
+TA1_CONTROL, TA1_ACK_CODE, TA1_NOTE = 1, 4, 5
+TA1_NO_ERROR = "000"
+
+
+def read_ta1(elements: tuple[str, ...]) -> FunctionalAck:
+    """A received TA1 (its elements after the tag) as the interchange part of a FunctionalAck."""
+    segment = ["TA1", *elements]
+    status, code = ACK_LEVEL.read(el(segment, TA1_ACK_CODE))
+    note = el(segment, TA1_NOTE)
+    return FunctionalAck(
+        interchange_ref=el(segment, TA1_CONTROL),
+        interchange_status=status if code is None else AckLevelStatus.OTHER,
+        interchange_error_codes=(note,) if note and note != TA1_NO_ERROR else (),
+    )
