@@ -49,9 +49,9 @@ def profiles(draw: st.DrawFn) -> dict[str, Any]:
     return {
         "code": draw(st.from_regex(r"[a-z0-9][a-z0-9_-]{1,20}", fullmatch=True)),
         "name": draw(
-            st.text(st.characters(codec="utf-8", categories=("L", "N", "P", "Zs")), max_size=40).filter(
-                str.strip
-            )
+            st.text(
+                st.characters(codec="utf-8", categories=("L", "N", "P"), include_characters=" "), max_size=40
+            ).filter(lambda name: name.strip() and name.isprintable())
         ),
         "identities": identities,
         "formats": draw(formats),
