@@ -89,10 +89,13 @@ def translate_set(
     validator = SetValidator(body.header)
     try:
         document = read(reader, validator.wrap(body.segments))
-    except ValidationError as exc:
+    except (ValidationError, ValueError, ArithmeticError, LookupError) as exc:
         location = body.header.location(reader.position)
-        reader.errors.append(MessageError(f"content does not fit the canonical model: {exc}", location, "5"))
+        message = f"content does not fit the canonical model: {exc}"
+        reader.errors.append(MessageError(message, location, codes.SET_SEGMENTS_IN_ERROR))
         document = None
+        for _ in body.segments:
+            pass
     errors = validator.finish()
     flagged = {(e.location.segment_position, e.location.element_index) for e in errors}
     errors += [
