@@ -109,6 +109,12 @@ class EnvelopeReader:
         if self._message is not None:
             self._message.segments.append(seg)
             return None
+        if self._current is None:
+            raise EdifactEnvelopeError(
+                f"segment {seg.tag[:6]!r} after UNZ where a UNA/UNB should start the next interchange",
+                Location(segment_tag=seg.tag[:6], segment_position=seg.index),
+                Code.MISSING,
+            )
         self._interchange_error(
             EdifactSegmentError(
                 f"segment {seg.tag} outside any message",

@@ -286,10 +286,11 @@ class SegmentStream:
 
     def _special(self, segment: Segment, raw: str) -> bool:
         """Odd tags: a later UNA (checked, dropped), blanks or syntax 4 nesting (normalised), empties."""
-        if segment.tag == UNA_TAG:
+        kept = self._normalise_tag(segment)
+        if segment.tag == UNA_TAG or raw.lstrip().startswith(UNA_TAG):
             self._check_repeated_una(raw)
             return False
-        return self._normalise_tag(segment)
+        return kept
 
     def _normalise_tag(self, segment: Segment) -> bool:
         """Strip stray blanks and a syntax 4 tag's nesting components; False for an empty segment."""

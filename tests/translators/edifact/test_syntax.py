@@ -167,3 +167,25 @@ def test_segment_limit_is_enforced() -> None:
         list(EnvelopeReader(BASIC.replace(b"PO1", b"P" * 200), Limits(max_segment_chars=100)))
     with pytest.raises(EdifactLimitError):
         list(EnvelopeReader(BASIC, Limits(max_interchange_bytes=50, chunk_bytes=16)))
+
+
+def test_concatenated_interchanges_each_with_una() -> None:
+    first = b"UNA:+.? 'UNB+UNOC:3+S+R+240101:1200+A1'UNH+1+X:D:96A:UN'UNT+2+1'UNZ+1+A1'\r\n"
+    second = first.replace(b"A1", b"A2")
+    summaries, messages = read_interchanges(first + second)
+    assert [s.header.reference for s in summaries] == ["A1", "A2"]
+    assert all(s.complete and not s.errors for s in summaries)
+    assert len(messages) == 2
+
+
+def test_concatenated_interchange_with_other_service_characters_is_refused() -> None:
+    first = b"UNA:+.? 'UNB+UNOC:3+S+R+240101:1200+A1'UNH+1+X:D:96A:UN'UNT+2+1'UNZ+1+A1'"
+    second = b"UNA^*.? 'UNB*UNOC^3*S*R*240101^1200*A2'UNH*1*X^D^96A^UN'UNT*2*1'UNZ*1*A2'"
+    with pytest.raises(ServiceStringAdviceError):
+        read_interchanges(first + second)
+
+
+def test_segment_after_unz_is_located() -> None:
+    with pytest.raises(EdifactEnvelopeError) as caught:
+        read_interchanges(BASIC + b"BGM+220+X'")
+    assert caught.value.location.segment_tag == "BGM"
