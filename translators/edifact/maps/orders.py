@@ -76,6 +76,7 @@ class _Line:
 
 
 NAD_GROUP = frozenset({"RFF", "LOC", "FII", "DOC", "CTA", "COM", "DTM"})
+GROUP_TRIGGERS = frozenset({"NAD", "CTA", "RFF", "PAT", "TOD", "ALC", "PAC", "SCC"})
 
 
 def _contacts(party: Doc, seg: Segment) -> bool:
@@ -141,6 +142,8 @@ class OrdersReader:
     def _in_group(self, lists: dict[str, list[Any]], seg: Segment) -> bool:
         """Segments inside the open NAD / RFF / PAT / TOD / ALC / PAC / SCC group."""
         context, tag, r = self.context, seg.tag, self.r
+        if context not in GROUP_TRIGGERS:
+            return False
         if context == "NAD" and tag in NAD_GROUP:
             if not _contacts(lists["parties"][-1], seg):
                 lists["extensions"].append(extension(seg))
