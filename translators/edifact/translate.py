@@ -145,8 +145,9 @@ def translate(
 ) -> EdifactTranslation:
     """Translate every interchange in ``source``. Unreadable input raises a located ``TranslatorError``."""
     reader = EnvelopeReader(source, limits, strict_charset)
-    by_interchange: dict[int, list[TranslatedMessage]] = {}
-    for translated in iter_translate(reader):
-        by_interchange.setdefault(len(reader.interchanges) - 1, []).append(translated)
-    results = [_result(s, by_interchange.get(i, [])) for i, s in enumerate(reader.interchanges)]
+    mappers = _mappers()
+    by_header: dict[int, list[TranslatedMessage]] = {}
+    for message in reader:
+        by_header.setdefault(id(message.interchange), []).append(map_message(message, mappers))
+    results = [_result(s, by_header.get(id(s.header), [])) for s in reader.interchanges]
     return EdifactTranslation(tuple(results))

@@ -189,3 +189,19 @@ def test_segment_after_unz_is_located() -> None:
     with pytest.raises(EdifactEnvelopeError) as caught:
         read_interchanges(BASIC + b"BGM+220+X'")
     assert caught.value.location.segment_tag == "BGM"
+
+
+def test_message_cut_short_by_the_next_interchange_belongs_to_its_own() -> None:
+    from translators.edifact.translate import translate
+
+    first = b"UNB+UNOC:3+S+R+240101:1200+A1'UNH+1+ORDERS:D:96A:UN'BGM+220+P1+9'"
+    second = (
+        b"UNB+UNOC:3+S+R+240101:1200+A2'UNH+1+ORDERS:D:96A:UN'BGM+220+P2+9'DTM+137:20240101:102'"
+        b"UNT+4+1'UNZ+1+A2'"
+    )
+    result = translate(first + second)
+    one, two = result.interchanges
+    assert [m.header.reference for m in one.messages] == ["1"]
+    assert one.messages[0].errors[0].code == Code.MISSING
+    assert {e.location.segment_tag for e in one.errors} == {"UNZ"}
+    assert two.accepted and two.documents()[0].po_number == "P2"  # type: ignore[union-attr]
