@@ -12,6 +12,7 @@ from gateway.as2.receive import Reply, is_mdn, receive
 from gateway.config import Settings
 from gateway.db import Database
 from gateway.errors import PayloadTooLargeError
+from gateway.outbound.service import handle_incoming_mdn
 
 router = APIRouter(tags=["as2"])
 
@@ -28,10 +29,11 @@ async def _read_capped(request: Request, limit: int) -> bytes:
 
 def _handle(db: Database, settings: Settings, headers: list[tuple[str, str]], body: bytes) -> Reply:
     http = Headers.of(headers)
-    if is_mdn(http):
+    if is_mdn(http, body):
         with db.transaction() as session:
-            meta = {"headers": [[n, v] for n, v in http.items()]}
-            append(session, settings.resolved_archive_dir, "as2-mdn-in", body, meta=meta)
+            if not handle_incoming_mdn(session, settings, headers, body):
+                meta = {"headers": [[n, v] for n, v in http.items()], "matched": False}
+                append(session, settings.resolved_archive_dir, "as2-mdn-in-unmatched", body, meta=meta)
             return Reply(200)
     return receive(db, settings, headers, body)[1]
 

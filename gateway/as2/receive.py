@@ -26,7 +26,7 @@ from gateway.as2.errors import AS2Error, UnknownTradingPartnerError
 from gateway.as2.headers import new_message_id
 from gateway.as2.inbound import InboundMessage, InboundPolicy, unwrap
 from gateway.as2.mdn import Mdn, MdnRequest, build_mdn, disposition_text
-from gateway.as2.mime import Headers, Limits
+from gateway.as2.mime import Entity, Headers, Limits, multipart_entities
 from gateway.certificates import service as certs
 from gateway.config import Settings
 from gateway.db import Database
@@ -62,9 +62,24 @@ class Partnership:
     partner_certs: tuple[x509.Certificate, ...]
 
 
-def is_mdn(http: Headers) -> bool:
-    content_type = (http.get("content-type") or "").split(";", 1)[0].strip().lower()
-    return content_type in MDN_CONTENT_TYPES
+def _media_type(headers: Headers) -> str:
+    return (headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+
+
+def is_mdn(http: Headers, body: bytes = b"") -> bool:
+    """An MDN (a disposition report), posted asynchronously: bare, or signed (multipart/signed whose first
+    part is the report)."""
+    media_type = _media_type(http)
+    if media_type in MDN_CONTENT_TYPES:
+        return True
+    if media_type != "multipart/signed" or not body:
+        return False
+    top = Entity(Headers([(n, v) for n, v in http.items() if n.lower().startswith("content-")]), body, 0)
+    try:
+        parts = multipart_entities(top, Limits())
+    except AS2Error:
+        return False
+    return bool(parts) and _media_type(parts[0].headers) in MDN_CONTENT_TYPES
 
 
 def _partnership(session: Session, settings: Settings, request: MdnRequest, now: datetime) -> Partnership:

@@ -352,3 +352,25 @@ def test_rebuild_resend_sends_a_new_message_after_a_negative_mdn(
             .order_by(ArchiveRecord.seq)
         )
         assert [k for k in kinds if k.startswith("as2-")] == ["as2-outbound", "as2-mdn-in"] * 2
+
+
+def test_async_mdn_posted_to_the_endpoint_settles_the_exchange(
+    async_outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from gateway.app import create_app
+
+    exchange_id = _sent_async(async_outbound, us, partner, peer)
+    [mdn] = peer.async_mdns
+    with TestClient(create_app(async_outbound.settings)) as client:
+        assert client.post("/as2", content=mdn.body, headers=list(mdn.headers)).status_code == 200
+        from_nobody = [(n, "nobody" if n == "AS2-From" else v) for n, v in mdn.headers]
+        stray = client.post("/as2", content=mdn.body, headers=from_nobody)
+        assert stray.status_code == 200
+    assert async_outbound.exchange(exchange_id).meta["mdn_status"] == "received"
+    with get_database(async_outbound.settings).sessions() as session:
+        kinds = list(
+            session.scalars(select(ArchiveRecord.kind).where(ArchiveRecord.kind.like("as2-mdn-in%")))
+        )
+    assert kinds == ["as2-mdn-in", "as2-mdn-in-unmatched"]
