@@ -15,7 +15,7 @@ from gateway.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-GATEWAY_SERVICES = ["api", "worker", "relay", "migrate"]
+GATEWAY_SERVICES = ["api", "worker", "relay", "migrate", "sftp"]
 
 
 @pytest.mark.parametrize("service", GATEWAY_SERVICES)
