@@ -49,8 +49,7 @@ from partners.profile import PartnerIdentities
 
 PAYLOAD = (
     b"ISA*00*          *00*          *ZZ*BENCHPARTNER   *ZZ*GATEWAY        "
-    b"*261120*0930*U*00401*000000001*0*P*>~"
-    + b"X" * 1024
+    b"*261120*0930*U*00401*000000001*0*P*>~" + b"X" * 1024
 )[:1024]
 BOTH = frozenset({CertificateUsage.SIGN, CertificateUsage.ENCRYPT})
 

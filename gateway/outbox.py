@@ -116,8 +116,19 @@ def celery_publisher() -> Publisher:
 
 
 def publish_due(db: Database, publish: Publisher, batch_size: int = 200) -> int:
-    """Publish pending jobs whose time has come; returns how many were published."""
+    """Publish pending jobs whose time has come; returns how many were published.
+
+    An idle poll only reads (WAL readers take no lock), so a frequent relay never blocks writers.
+    """
     now = utcnow()
+    due = (
+        select(OutboxJob.id)
+        .where(OutboxJob.status == JobStatus.PENDING, OutboxJob.available_at <= now)
+        .limit(1)
+    )
+    with db.sessions() as session:
+        if session.scalar(due) is None:
+            return 0
     with db.transaction() as session:
         stmt = (
             select(OutboxJob)

@@ -14,6 +14,9 @@ from gateway.observability import configure_logging
 
 log = logging.getLogger(__name__)
 
+EMBEDDED_POLL_SECONDS = 0.01
+"""How often a worker looks into the embedded broker's folder (a local directory listing: cheap)."""
+
 TASK_MODULES = [
     "gateway.system.tasks",
     "gateway.inbound.tasks",
@@ -60,7 +63,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "data_folder_out": folder,
             "control_folder": str(settings.broker_folder / "control"),
             "store_processed": False,
-            "polling_interval": 0.05,
+            "polling_interval": EMBEDDED_POLL_SECONDS,
         }
         conf["worker_enable_remote_control"] = False
     return conf
