@@ -147,9 +147,8 @@ def main() -> None:
     rate = len(erp.arrived) / elapsed
     print(f"pipeline, {layout}, {args.workers} workers x {args.concurrency}, 850 with {LINES_PER_PO} lines")
     print(f"  delivered  : {len(erp.arrived)}/{len(interchanges)} documents, {rate:.1f} documents/s")
-    print(
-        f"  latency    : p50 {statistics.median(latencies) * 1000:.0f} ms, p99 {latencies[int(len(latencies) * 0.99)] * 1000:.0f} ms (accepted -> at the ERP)"
-    )
+    p50, p99 = statistics.median(latencies) * 1000, latencies[int(len(latencies) * 0.99)] * 1000
+    print(f"  latency    : p50 {p50:.0f} ms, p99 {p99:.0f} ms (accepted -> at the ERP)")
     print(f"  floor      : {floor:.1f} documents/s translating in-process on one core ({rate / floor:.1%})")
     if len(erp.arrived) < len(interchanges):
         raise SystemExit("not every document reached the ERP")
