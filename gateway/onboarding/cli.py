@@ -117,3 +117,27 @@ def list_partners(
             return
         for partner in partners:
             _show(partner, False)
+
+
+@partners_app.command("test")
+def check(
+    partner_id: int,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for the delivery result.")] = 30.0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Check a partner's settings and certificates, send a test message and say what happened."""
+    from gateway.onboarding.check import run_check
+
+    settings = get_settings()
+    try:
+        report = run_check(get_database(settings), settings, partner_id, wait)
+    except GatewayError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        typer.echo(json.dumps(vars(report), indent=2))
+    else:
+        for finding in report.findings:
+            typer.echo(f"{finding['severity']:7} {finding['setting']}: {finding['message']}")
+        typer.echo(report.outcome)
+    if not report.ready:
+        raise typer.Exit(1)

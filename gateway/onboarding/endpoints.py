@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from gateway.auth.service import Principal
-from gateway.deps import DatabaseDep, Id, require
+from gateway.deps import DatabaseDep, Id, SettingsDep, require
 from gateway.errors import InvalidInputError
 from gateway.models.auth import Role
 from gateway.onboarding import repository, service
+from gateway.onboarding.check import run_check
 from gateway.onboarding.schemas import PartnerChanges, PartnerOut, PartnerSummary
 from partners.profile import PartnerProfile
 
@@ -90,3 +93,24 @@ def disable(partner_id: Id, db: DatabaseDep, principal: Writer, response: Respon
 def enable(partner_id: Id, db: DatabaseDep, principal: Writer, response: Response) -> PartnerOut:
     with db.transaction() as session:
         return _etag(response, PartnerOut.of(service.set_enabled(session, partner_id, True, by=principal)))
+
+
+class CheckOut(BaseModel):
+    ready: bool
+    findings: list[dict[str, Any]]
+    exchange_id: int | None
+    status: str | None
+    outcome: str
+
+
+@router.post("/{partner_id}/test")
+async def check_partner(
+    partner_id: Id,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    principal: Writer,
+    wait: Annotated[float, Query(ge=0, le=120, description="Seconds to wait for the delivery result")] = 20,
+) -> CheckOut:
+    """Check the partner's settings and certificates, then send a test message and report the result."""
+    report = await run_in_threadpool(run_check, db, settings, partner_id, wait, principal)
+    return CheckOut(**vars(report))
