@@ -74,7 +74,8 @@ def test_ready_partner_gets_a_test_message_and_the_mdn_in_plain_words(
     assert report.ready is True, report
     assert report.status == "sent"
     assert report.outcome == (
-        "the test message was delivered and the partner's MDN says: automatic-action/MDN-sent-automatically; processed"
+        "the test message was delivered and the partner's MDN says: "
+        "automatic-action/MDN-sent-automatically; processed"
     )
     [(headers, _body)] = peer.requests
     assert dict(headers)["AS2-To"] == "partner"
