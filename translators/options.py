@@ -5,7 +5,7 @@ the translators stay pure and deterministic."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 Syntax = Literal["x12", "edifact"]
@@ -55,6 +55,15 @@ class InboundOptions:
     ta1: Ta1Policy = "on_error"
     separators: Separators | None = None
     limits: Limits = field(default_factory=Limits)
+
+    def for_ack(self, index: int) -> InboundOptions:
+        """The options for the ``index``-th acknowledgement of one translation (0-based): each ack is an
+        interchange of its own and takes the next control numbers after the caller's first ones."""
+        return replace(
+            self,
+            ack_interchange_control_number=self.ack_interchange_control_number + index,
+            ack_group_control_number=self.ack_group_control_number + index,
+        )
 
 
 @dataclass(frozen=True, slots=True)

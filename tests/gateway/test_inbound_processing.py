@@ -23,7 +23,9 @@ def _setup(settings: Settings) -> int:
 def _receive_and_process(settings: Settings, partner_id: int, data: bytes, message_id: str) -> Exchange:
     db = get_database(settings)
     with db.transaction() as session:
-        exchange_id = accept(session, settings, Received(partner_id, "as2", data, "po.edi", message_id)).exchange_id
+        exchange_id = accept(
+            session, settings, Received(partner_id, "as2", data, "po.edi", message_id)
+        ).exchange_id
     with db.transaction() as session:
         process_exchange(session, settings, exchange_id)
     with db.sessions() as session:
@@ -39,7 +41,9 @@ def _count(settings: Settings, model: type, *where: object) -> int:
 
 def _acks(settings: Settings) -> list[tuple[Exchange, bytes]]:
     with get_database(settings).sessions() as session:
-        rows = session.scalars(select(Exchange).where(Exchange.direction == Direction.OUTBOUND).order_by(Exchange.id))
+        rows = session.scalars(
+            select(Exchange).where(Exchange.direction == Direction.OUTBOUND).order_by(Exchange.id)
+        )
         return [(row, get_blob(settings.resolved_archive_dir, row.content_sha256)) for row in rows]
 
 
@@ -111,7 +115,11 @@ def test_bad_set_is_rejected_in_the_997_while_good_sets_flow(migrated: Settings)
     good = x12_850("PO-GOOD", control=9).decode()
     head, rest = good.split("ST*850*0001~", 1)
     body, tail = rest.split("GE*1*9~", 1)
-    bad_body = body.replace("0001~", "0002~").replace("BEG*00*SA*PO-GOOD", "BEG*00*SA*PO-BAD").replace("PO1*1*5*EA~", "PO1*1*FIVE*EA~")
+    bad_body = (
+        body.replace("0001~", "0002~")
+        .replace("BEG*00*SA*PO-GOOD", "BEG*00*SA*PO-BAD")
+        .replace("PO1*1*5*EA~", "PO1*1*FIVE*EA~")
+    )
     data = f"{head}ST*850*0001~{body}ST*850*0002~{bad_body}GE*2*9~{tail}".encode()
     exchange = _receive_and_process(migrated, partner_id, data, "<mixed@acme>")
     assert exchange.status == ExchangeStatus.PARTIAL
@@ -122,3 +130,15 @@ def test_bad_set_is_rejected_in_the_997_while_good_sets_flow(migrated: Settings)
     assert b"AK2*850*0002" in ack
     assert b"AK5*R" in ack
     assert b"AK9*P*2*2*1" in ack
+
+
+def test_each_ack_of_one_file_gets_its_own_control_number(migrated: Settings) -> None:
+    partner_id = _setup(migrated)
+    two_interchanges = x12_850("PO-A", control=11) + x12_850("PO-B", control=12)
+    exchange = _receive_and_process(migrated, partner_id, two_interchanges, "<two@acme>")
+    assert exchange.status == ExchangeStatus.PROCESSED, exchange.error
+    numbers = [data.split(b"~")[0].split(b"*")[13] for _, data in _acks(migrated)]
+    assert numbers == [b"000000001", b"000000002"]
+    _receive_and_process(migrated, partner_id, x12_850("PO-C", control=13), "<three@acme>")
+    numbers = [data.split(b"~")[0].split(b"*")[13] for _, data in _acks(migrated)]
+    assert numbers[-1] == b"000000003", "the counter moved past both acks of the first file"

@@ -103,14 +103,15 @@ class EdifactEngine:
             translation = translate(data, _limits(options))
         except TranslatorError as exc:
             return TranslationResult("edifact", (), (), (exc,))
-        interchanges, acks = [], []
+        interchanges: list[InterchangeResult] = []
+        acks: list[OutboundAck] = []
         for result in translation.interchanges:
             group_errors: dict[str, list[TranslatorError]] = {}
             for error in result.errors:
                 if error.level == "group":
                     group_errors.setdefault(error.location.group_ref or "", []).append(error)
             interchanges.append(_interchange(result, group_errors))
-            ack = _ack(result, options)
+            ack = _ack(result, options.for_ack(len(acks)))
             if ack is not None:
                 acks.append(ack)
         return TranslationResult("edifact", tuple(interchanges), tuple(acks))

@@ -148,9 +148,13 @@ def acks_for(interchange: InterchangeResult, options: InboundOptions) -> list[Ou
     if kind != "none" and fa.groups:
         version = VERSION_999 if kind == "999" else VERSION_997
         bodies = [(kind, write_group_ack(g, kind)) for g in fa.groups]
+        numbered = options.for_ack(len(out))
         out.append(
             OutboundAck(
-                interchange.control_ref, kind, wrap_sets(bodies, _envelope(interchange, options, version)), fa
+                interchange.control_ref,
+                kind,
+                wrap_sets(bodies, _envelope(interchange, numbered, version)),
+                fa,
             )
         )
     return out

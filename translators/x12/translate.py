@@ -180,7 +180,7 @@ def translate_x12(source: bytes | Readable, options: InboundOptions) -> Translat
     try:
         for interchange in iter_interchanges(source, options.limits):
             interchanges.append(interchange)
-            acks += acks_for(interchange, options)
+            acks += acks_for(interchange, options.for_ack(len(acks)))
     except TranslatorError as exc:
         fatal.append(exc)
     return TranslationResult("x12", tuple(interchanges), tuple(acks), tuple(fatal))
