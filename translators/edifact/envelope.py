@@ -39,6 +39,7 @@ from translators.errors import Location, TranslatorError
 SERVICE_TAGS = frozenset({"UNH", "UNT", "UNG", "UNE", "UNZ", "UNB"})
 SUPPORTED_VERSIONS = frozenset({"1", "2", "3", "4"})
 MANDATORY_UNB = ((UNB.SYNTAX, 1), (UNB.SENDER, 1), (UNB.RECIPIENT, 1), (UNB.DATETIME, 1), (UNB.REFERENCE, 1))
+MAX_REFERENCE = 14
 MANDATORY_UNH = ((UNH.REFERENCE, 1), (UNH.IDENTIFIER, 1), (UNH.IDENTIFIER, 2), (UNH.IDENTIFIER, 3))
 
 
@@ -155,6 +156,16 @@ class EnvelopeReader:
                     Code.MISSING,
                 )
             )
+        if len(header.reference) > MAX_REFERENCE:
+            summary.errors.append(
+                EdifactEnvelopeError(
+                    f"interchange control reference longer than {MAX_REFERENCE} characters",
+                    Location(
+                        interchange_ref=header.reference[:MAX_REFERENCE], segment_tag="UNB", element_index=5
+                    ),
+                    Code.ELEMENT_TOO_LONG,
+                )
+            )
         version = header.syntax_version or "3"
         if version not in SUPPORTED_VERSIONS:
             summary.errors.append(
@@ -259,6 +270,14 @@ class EnvelopeReader:
             message.errors.append(
                 EdifactMessageError(
                     "UNH mandatory element missing", message.location(seg, *missing), Code.MISSING
+                )
+            )
+        if len(header.reference) > MAX_REFERENCE:
+            message.errors.append(
+                EdifactMessageError(
+                    f"message reference longer than {MAX_REFERENCE} characters",
+                    message.location(seg, UNH.REFERENCE),
+                    Code.ELEMENT_TOO_LONG,
                 )
             )
         if header.reference in self._refs:

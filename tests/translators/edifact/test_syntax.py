@@ -205,3 +205,14 @@ def test_message_cut_short_by_the_next_interchange_belongs_to_its_own() -> None:
     assert one.messages[0].errors[0].code == Code.MISSING
     assert {e.location.segment_tag for e in one.errors} == {"UNZ"}
     assert two.accepted and two.documents()[0].po_number == "P2"  # type: ignore[union-attr]
+
+
+def test_references_longer_than_14_characters_are_rejected() -> None:
+    reader = EnvelopeReader(BASIC.replace(b"REF1", b"R" * 15))
+    (message,) = list(reader)
+    assert reader.interchanges[0].errors[0].code == Code.ELEMENT_TOO_LONG
+    long_message = BASIC.replace(b"UNH+1+", b"UNH+" + b"M" * 15 + b"+").replace(
+        b"UNT+3+1", b"UNT+3+" + b"M" * 15
+    )
+    (message,) = list(EnvelopeReader(long_message))
+    assert [e.code for e in message.errors] == [Code.ELEMENT_TOO_LONG]
