@@ -29,6 +29,9 @@ def search(
     message_id: Annotated[str | None, Query(max_length=300)] = None,
     document_number: Annotated[str | None, Query(max_length=80, description="PO, ASN or ack number")] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
+    disposition: Annotated[
+        str | None, Query(max_length=100, description="MDN disposition contains, e.g. decryption-failed")
+    ] = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -42,6 +45,7 @@ def search(
             message_id=message_id,
             document_number=document_number,
             status=status,
+            disposition=disposition,
             since=since,
             until=until,
             limit=limit,

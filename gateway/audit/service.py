@@ -32,6 +32,7 @@ def search_exchanges(
     message_id: str | None = None,
     document_number: str | None = None,
     status: str | None = None,
+    disposition: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 100,
@@ -46,6 +47,8 @@ def search_exchanges(
         stmt = stmt.where(Exchange.message_id == message_id.strip().strip("<>"))
     if status is not None:
         stmt = stmt.where(Exchange.status == status)
+    if disposition is not None:
+        stmt = stmt.where(Exchange.meta["mdn"]["disposition"].as_string().contains(disposition))
     if since is not None:
         stmt = stmt.where(Exchange.received_at >= since)
     if until is not None:

@@ -167,3 +167,17 @@ def test_bundle_uploaded_to_the_api_is_verified(
     assert good["ok"] is True
     bad = client.post("/v1/evidence/verify", content=bundle[:-10], headers=auditor).json()
     assert bad["ok"] is False
+
+
+def test_search_by_disposition_document_and_partner(
+    client: TestClient, peer: OpenSSLPeer, migrated: Settings
+) -> None:
+    _bundle(client, peer, migrated)
+    auditor = _token(migrated, Role.AUDITOR)
+    found = client.get("/v1/exchanges", params={"disposition": "; processed"}, headers=auditor).json()
+    assert [e["message_id"] for e in found] == ["evidence-1@partner"]
+    assert found[0]["mdn_disposition"] == "automatic-action/MDN-sent-automatically; processed"
+    assert (
+        client.get("/v1/exchanges", params={"disposition": "decryption-failed"}, headers=auditor).json() == []
+    )
+    assert client.get("/v1/exchanges", params={"partner_id": 999}, headers=auditor).json() == []
