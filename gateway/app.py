@@ -25,6 +25,7 @@ from gateway.observability import (
 )
 from gateway.onboarding.endpoints import router as partners_router
 from gateway.outbound.endpoints import router as outbound_router
+from gateway.partner_api.endpoints import router as partner_api_router
 from gateway.readiness import check_broker
 from gateway.system.endpoints import router as system_router
 
@@ -35,6 +36,7 @@ ROUTERS = [
     certificates_router,
     as2_router,
     outbound_router,
+    partner_api_router,
     audit_router,
 ]
 

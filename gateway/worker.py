@@ -24,6 +24,7 @@ TASK_MODULES = [
     "gateway.as2.tasks",
     "gateway.sftp.tasks",
     "gateway.outbound.tasks",
+    "gateway.partner_api.tasks",
     "gateway.maintenance.tasks",
 ]
 

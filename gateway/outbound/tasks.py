@@ -30,6 +30,7 @@ from gateway.outbound import service
 from gateway.outbound.repository import SendSetupError
 from gateway.outbound.service import MdnStatus
 from gateway.outbox import IoHandler
+from gateway.partner_api.tasks import queue_notify
 from gateway.sftp.errors import HostKeyMismatchError, UnsafeFileNameError
 from gateway.sftp.transfer import push
 from gateway.worker import job_task
@@ -177,6 +178,7 @@ def record(session: Session, job: OutboxJob, outcome: _Outcome | None) -> None:
     else:
         exchange.transport = TransportKind.REST.value
         exchange.meta = exchange.meta | {"available_since": now.isoformat(timespec="seconds")}
+        queue_notify(session, get_settings(), exchange)
     log.info("outbound exchange settled", extra={"exchange_id": exchange.id, "status": exchange.status.value})
 
 
