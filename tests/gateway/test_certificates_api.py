@@ -7,7 +7,6 @@ import base64
 import datetime as dt
 import json
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from gateway.app import create_app
-from gateway.auth.service import create_token
 from gateway.certificates import service
 from gateway.cli import app as cli
 from gateway.config import Settings, get_settings
@@ -32,24 +29,6 @@ from partners.keys import CertificateUsage
 from partners.rollover import choose_encryption_cert
 from tests.partners.certs import make_cert, openssl, pem, rsa_key
 from tests.partners.factories import profile_data
-
-
-@pytest.fixture
-def client(migrated: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(migrated)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def headers(migrated: Settings) -> dict[Role, dict[str, str]]:
-    out = {}
-    with get_database(migrated).transaction() as session:
-        for role in Role:
-            _, secret = create_token(
-                session, role.value, role, partner_id=1 if role == Role.PARTNER else None
-            )
-            out[role] = {"Authorization": f"Bearer {secret}"}
-    return out
 
 
 @pytest.fixture

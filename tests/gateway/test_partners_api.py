@@ -4,37 +4,16 @@ disable; located validation errors; identity conflicts; roles; audit trail."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.app import create_app
-from gateway.auth.service import create_token
 from gateway.config import Settings
 from gateway.db import get_database
 from gateway.models import Role
 from gateway.onboarding import service
 from tests.partners.factories import profile_data
-
-
-@pytest.fixture
-def client(migrated: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(migrated)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def headers(migrated: Settings) -> dict[Role, dict[str, str]]:
-    out = {}
-    with get_database(migrated).transaction() as session:
-        for role in Role:
-            _, secret = create_token(
-                session, role.value, role, partner_id=1 if role == Role.PARTNER else None
-            )
-            out[role] = {"Authorization": f"Bearer {secret}"}
-    return out
 
 
 def _other_partner(**identities: Any) -> dict[str, Any]:
