@@ -18,7 +18,8 @@ def purchase_order(po_number: str = "PO-1001", lines: int = 2) -> PurchaseOrder:
         po_number=po_number,
         order_date=NOW.date(),
         lines=tuple(
-            OrderLine(line_number=str(n), quantity=Quantity(value=Decimal(n * 5), unit="EA")) for n in range(1, lines + 1)
+            OrderLine(line_number=str(n), quantity=Quantity(value=Decimal(n * 5), unit="EA"))
+            for n in range(1, lines + 1)
         ),
     )
 

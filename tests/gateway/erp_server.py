@@ -21,7 +21,11 @@ class ErpEndpoint:
     def documents(self) -> list[dict[str, Any]]:
         """The bodies of the requests the ERP accepted (2xx)."""
         with self.lock:
-            return [json.loads(body) for headers, body in self.requests if headers.get("x-answered", "").startswith("2")]
+            return [
+                json.loads(body)
+                for headers, body in self.requests
+                if headers.get("x-answered", "").startswith("2")
+            ]
 
 
 @contextmanager

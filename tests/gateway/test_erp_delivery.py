@@ -28,7 +28,9 @@ def _document_job(settings: Settings) -> int:
     db = get_database(settings)
     with db.transaction() as session:
         partner_id = create_partner(session, x12_partner()).id
-        exchange_id = accept(session, settings, Received(partner_id, "as2", x12_850(), None, "<m@acme>")).exchange_id
+        exchange_id = accept(
+            session, settings, Received(partner_id, "as2", x12_850(), None, "<m@acme>")
+        ).exchange_id
     with db.transaction() as session:
         process_exchange(session, settings, exchange_id)
     with db.sessions() as session:
@@ -50,7 +52,9 @@ def _run(settings: Settings, job_id: int, monkeypatch: object) -> bool:
 
 def _deliveries(settings: Settings) -> list[tuple[str, str]]:
     with get_database(settings).sessions() as session:
-        return [(d.outcome, d.detail or "") for d in session.scalars(select(ErpDelivery).order_by(ErpDelivery.id))]
+        return [
+            (d.outcome, d.detail or "") for d in session.scalars(select(ErpDelivery).order_by(ErpDelivery.id))
+        ]
 
 
 def test_file_drop_writes_one_json_per_document(migrated: Settings, monkeypatch: object) -> None:
@@ -68,7 +72,11 @@ def test_file_drop_writes_one_json_per_document(migrated: Settings, monkeypatch:
 def test_webhook_retries_on_5xx_and_signs_every_attempt(migrated: Settings, monkeypatch: object) -> None:
     with erp_endpoint([503, 200]) as erp:
         settings = migrated.model_copy(
-            update={"erp_connector": "webhook", "erp_webhook_url": erp.url, "erp_webhook_secret": SecretStr("k3y")}
+            update={
+                "erp_connector": "webhook",
+                "erp_webhook_url": erp.url,
+                "erp_webhook_secret": SecretStr("k3y"),
+            }
         )
         job_id = _document_job(settings)
         assert _run(settings, job_id, monkeypatch) is False
@@ -99,7 +107,11 @@ def test_webhook_4xx_is_permanent(migrated: Settings, monkeypatch: object) -> No
 
 def test_unreachable_erp_is_retried_not_dead(migrated: Settings, monkeypatch: object) -> None:
     settings = migrated.model_copy(
-        update={"erp_connector": "webhook", "erp_webhook_url": "http://127.0.0.1:9/none", "erp_timeout_seconds": 2}
+        update={
+            "erp_connector": "webhook",
+            "erp_webhook_url": "http://127.0.0.1:9/none",
+            "erp_timeout_seconds": 2,
+        }
     )
     job_id = _document_job(settings)
     assert _run(settings, job_id, monkeypatch) is False
