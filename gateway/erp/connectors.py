@@ -91,19 +91,18 @@ class WebhookConnector:
 
     name = "webhook"
 
-    def __init__(
-        self, url: str, secret: bytes | None, timeout: float, client: httpx.Client | None = None
-    ) -> None:
+    def __init__(self, url: str, secret: bytes | None, timeout: float) -> None:
         self.url = url
         self.secret = secret
-        self.client = client or httpx.Client(timeout=timeout)
+        self.timeout = timeout
 
     def deliver(self, delivery: Delivery) -> str:
         body = delivery.body()
         headers = {"Content-Type": "application/json", IDEMPOTENCY_HEADER: delivery.idempotency_key}
         if self.secret:
             headers[SIGNATURE_HEADER] = signature(self.secret, body)
-        response = self.client.post(self.url, content=body, headers=headers)
+        with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
+            response = client.post(self.url, content=body, headers=headers)
         if response.is_success:
             return f"HTTP {response.status_code}"
         text = response.text[:500]
