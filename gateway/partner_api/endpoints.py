@@ -7,7 +7,7 @@ Every handler is scoped to the token's partner: another partner's ids answer 404
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -83,6 +83,7 @@ def _submit(
 
 @router.post(
     "/messages",
+    summary="Submit an EDI interchange or a canonical document",
     status_code=202,
     openapi_extra=_SUBMIT_BODY,
     response_model=SubmittedOut,
@@ -115,7 +116,9 @@ async def submit_message(
     return await run_in_threadpool(_submit, db, settings, principal, submission)
 
 
-@router.get("/messages/{exchange_id}", responses={**_ERRORS, **_NOT_FOUND})
+@router.get(
+    "/messages/{exchange_id}", summary="Status of one of your messages", responses={**_ERRORS, **_NOT_FOUND}
+)
 def message_status(exchange_id: Id, db: DatabaseDep, principal: PartnerPrincipal) -> MessageStatusOut:
     """Status of one of your inbound messages: errors with their locations, documents, acknowledgements."""
     with db.transaction() as session:
@@ -132,11 +135,14 @@ def _utc(since: datetime | None) -> datetime | None:
         raise InvalidInputError("since is out of range") from exc
 
 
-@router.get("/documents", responses=_ERRORS)
+@router.get("/documents", summary="Documents and acknowledgements addressed to you", responses=_ERRORS)
 def list_documents(
     db: DatabaseDep,
     principal: PartnerPrincipal,
-    status: Annotated[ExchangeStatus | None, Query(description="ready = not fetched yet")] = None,
+    status: Annotated[
+        Literal["ready", "sent", "failed"] | None,
+        Query(description="ready = not fetched yet, sent = fetched"),
+    ] = None,
     since: Annotated[
         AwareDatetime | None, Query(description="Created at or after (with a UTC offset)")
     ] = None,
@@ -147,13 +153,19 @@ def list_documents(
     with db.transaction() as session:
         partner = service.partner_of(session, principal)
         rows = repository.outbound_list(
-            session, partner.id, status=status, since=_utc(since), after_id=after_id, limit=limit
+            session,
+            partner.id,
+            status=ExchangeStatus(status) if status else None,
+            since=_utc(since),
+            after_id=after_id,
+            limit=limit,
         )
         return [OutboundDocumentOut.of(e) for e in rows]
 
 
 @router.get(
     "/documents/{exchange_id}",
+    summary="Fetch a document's EDI bytes (marks it fetched)",
     response_class=Response,
     responses={
         **_ERRORS,
@@ -179,7 +191,11 @@ def fetch_document(
     return Response(content, 200, headers, media_type)
 
 
-@router.get("/documents/{exchange_id}/canonical", responses={**_ERRORS, **_NOT_FOUND})
+@router.get(
+    "/documents/{exchange_id}/canonical",
+    summary="A document's canonical JSON",
+    responses={**_ERRORS, **_NOT_FOUND},
+)
 def canonical_document(
     exchange_id: Id, db: DatabaseDep, settings: SettingsDep, principal: PartnerPrincipal
 ) -> CanonicalOut:
