@@ -15,6 +15,7 @@ from gateway.auth.endpoints import router as auth_router
 from gateway.certificates.endpoints import router as certificates_router
 from gateway.config import Settings, get_settings
 from gateway.db import get_database
+from gateway.documents.endpoints import router as documents_router
 from gateway.errors_http import install_error_handlers
 from gateway.metrics import CertificateExpiryCollector, HttpMetrics, OutboxCollector
 from gateway.observability import (
@@ -38,6 +39,7 @@ ROUTERS = [
     outbound_router,
     partner_api_router,
     audit_router,
+    documents_router,
 ]
 
 MAX_CORRELATION_ID_CHARS = 64

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-AREAS: tuple[str, ...] = ("system", "inbound", "outbound", "erp", "as2", "sftp", "maintenance")
+AREAS: tuple[str, ...] = ("system", "inbound", "outbound", "erp", "as2", "sftp", "maintenance", "documents")
 """Task areas; each area is one Celery queue (task ``area.verb_object`` goes to queue ``area``)."""
 
 

@@ -26,6 +26,7 @@ TASK_MODULES = [
     "gateway.outbound.tasks",
     "gateway.partner_api.tasks",
     "gateway.maintenance.tasks",
+    "gateway.documents.tasks",
 ]
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from gateway.archive.blobs import get_blob
 from gateway.archive.chain import append
 from gateway.config import Settings
-from gateway.documents import counters
+from gateway.documents import counters, reconciliation
 from gateway.documents.keys import document_key
 from gateway.models.base import utcnow
 from gateway.models.exchange import Direction, Document, Exchange, ExchangeStatus, SeenControlRef
@@ -157,6 +157,7 @@ def _store(
         outcome.duplicate_documents += 1
         return
     outcome.stored.append(document.id)
+    reconciliation.after_store(session, settings, document)
     if key.kind != "functional_ack":
         enqueue(
             session,

@@ -26,6 +26,7 @@ PERIODIC: list[Periodic] = [
     Periodic("maintenance.check_certificate_expiry", DAY),
     Periodic("outbound.sweep_overdue_mdns", QUARTER_HOUR),
     Periodic("sftp.schedule_pulls", HALF_MINUTE),
+    Periodic("documents.sweep_reconciliation", QUARTER_HOUR),
 ]
 
 

@@ -15,6 +15,7 @@ from gateway.models.exchange import (
 )
 from gateway.models.outbox import JobStatus, OutboxJob
 from gateway.models.partner import Partner, PartnerIdentityKey
+from gateway.models.reconciliation import Reconciliation, ReconciliationStatus
 from gateway.models.system import SystemPing
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "OutboxJob",
     "Partner",
     "PartnerIdentityKey",
+    "Reconciliation",
+    "ReconciliationStatus",
     "Role",
     "SeenControlRef",
     "Station",

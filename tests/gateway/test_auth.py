@@ -43,6 +43,8 @@ MATRIX: list[tuple[str, str, set[Role]]] = [
     ("GET", "/v1/admin/stations", {Role.ONBOARDING, Role.OPERATOR, Role.AUDITOR}),
     ("GET", "/v1/exchanges", {Role.AUDITOR, Role.OPERATOR}),
     ("GET", "/v1/admin/exchanges/overdue-mdns", {Role.OPERATOR, Role.AUDITOR}),
+    ("GET", "/v1/documents", {Role.OPERATOR, Role.AUDITOR}),
+    ("GET", "/v1/documents/acks/overdue", {Role.OPERATOR, Role.AUDITOR}),
     ("GET", "/v1/partner/documents", {Role.PARTNER}),
 ]
 PARTNER_ONLY = {"/v1/partner/documents"}

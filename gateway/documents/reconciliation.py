@@ -1,0 +1,254 @@
+"""Reconciliation (DESIGN.md §3): each acknowledgement (855/ORDRSP) and ship notice (856/DESADV) is linked
+to the purchase order it names — same partner and PO number, sent by us or received — and its deviations
+are recorded; an answer whose PO is not known yet waits (until ``WAIT``) and is checked again when the PO
+is stored and by the periodic sweep. Functional acks (997/999/TA1/CONTRL) are linked to the outbound
+exchange they acknowledge, and exchanges whose expected ack has not come are reported overdue.
+
+Jobs: ``documents.reconcile`` (one document; safe to run twice), ``documents.sweep_reconciliation``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, or_, select
+from sqlalchemy.orm import Session
+
+from gateway.config import Settings
+from gateway.documents.deviations import acknowledgement_deviations, po_numbers, ship_notice_deviations
+from gateway.errors import NotFoundError
+from gateway.models.base import utcnow
+from gateway.models.exchange import Direction, Document, Exchange, ExchangeStatus
+from gateway.models.reconciliation import Reconciliation, ReconciliationStatus
+from gateway.outbox import enqueue
+from translators.canonical import (
+    Acknowledgement,
+    FunctionalAck,
+    PurchaseOrder,
+    ShipNotice,
+    document_from_dict,
+)
+
+log = logging.getLogger(__name__)
+
+RECONCILE_TASK = "documents.reconcile"
+SWEEP_TASK = "documents.sweep_reconciliation"
+ANSWER_KINDS = frozenset({"acknowledgement", "ship_notice"})
+PO_KIND = "purchase_order"
+FUNCTIONAL_ACK_KIND = "functional_ack"
+WAIT = timedelta(days=7)
+ACK_WAIT = timedelta(hours=24)
+SWEEP_BATCH = 500
+ACK_STATUS_KEY = "ack_status"
+ACK_AWAITING = "awaiting"
+ACK_RECEIVED = "received"
+
+
+def after_store(session: Session, settings: Settings, document: Document) -> None:
+    """Queue what a newly stored document triggers: its own reconciliation or ack link, or, for a PO,
+    another look at the answers waiting for it."""
+    if document.kind in ANSWER_KINDS or document.kind == FUNCTIONAL_ACK_KIND:
+        _queue(session, settings, document.id, f"{RECONCILE_TASK}:{document.id}")
+    elif document.kind == PO_KIND:
+        for waiting in _waiting_for(session, document.partner_id, document.number):
+            _queue(session, settings, waiting, f"{RECONCILE_TASK}:{waiting}:po:{document.id}")
+
+
+def _queue(session: Session, settings: Settings, document_id: int, key: str) -> None:
+    enqueue(session, settings, RECONCILE_TASK, subject_type="document", subject_id=document_id, dedup_key=key)
+
+
+def _waiting_for(session: Session, partner_id: int, po_number: str) -> list[int]:
+    rows = session.scalars(
+        select(Reconciliation.document_id).where(
+            Reconciliation.partner_id == partner_id,
+            Reconciliation.po_number == po_number,
+            Reconciliation.status == ReconciliationStatus.WAITING,
+        )
+    )
+    return sorted(set(rows))
+
+
+def find_po(session: Session, partner_id: int, po_number: str) -> Document | None:
+    """The latest purchase order with this number exchanged with the partner (ours sent first)."""
+    outbound_first = case((Document.direction == Direction.OUTBOUND, 0), else_=1)
+    return session.scalar(
+        select(Document)
+        .where(Document.partner_id == partner_id, Document.kind == PO_KIND, Document.number == po_number)
+        .order_by(outbound_first, Document.id.desc())
+        .limit(1)
+    )
+
+
+def _deviations(po: Document, answer: Document, po_number: str) -> list[dict[str, Any]]:
+    order = document_from_dict(po.canonical)
+    parsed = document_from_dict(answer.canonical)
+    assert isinstance(order, PurchaseOrder)
+    if isinstance(parsed, Acknowledgement):
+        found = acknowledgement_deviations(order, parsed)
+    else:
+        assert isinstance(parsed, ShipNotice)
+        found = ship_notice_deviations(order, parsed, po_number)
+    return [d.as_json() for d in found]
+
+
+def _row(session: Session, answer: Document, po_number: str, now: datetime) -> Reconciliation:
+    row = session.scalar(
+        select(Reconciliation)
+        .where(Reconciliation.document_id == answer.id, Reconciliation.po_number == po_number)
+        .with_for_update()
+    )
+    if row is None:
+        row = Reconciliation(
+            document_id=answer.id,
+            partner_id=answer.partner_id,
+            po_number=po_number,
+            status=ReconciliationStatus.WAITING,
+            deviations=[],
+            wait_until=answer.created_at + WAIT,
+            checked_at=now,
+        )
+        session.add(row)
+    return row
+
+
+def _settle(session: Session, row: Reconciliation, answer: Document, now: datetime) -> None:
+    po = find_po(session, answer.partner_id, row.po_number)
+    row.checked_at = now
+    if po is None:
+        expired = row.wait_until <= now
+        row.status = ReconciliationStatus.UNMATCHED if expired else ReconciliationStatus.WAITING
+        return
+    row.po_document_id = po.id
+    row.deviations = _deviations(po, answer, row.po_number)
+    row.status = ReconciliationStatus.DEVIATIONS if row.deviations else ReconciliationStatus.MATCHED
+    if row.deviations:
+        log.warning(
+            "deviations from purchase order",
+            extra={"document_id": answer.id, "po_document_id": po.id, "deviations": len(row.deviations)},
+        )
+
+
+def _answer_po_numbers(answer: Document) -> list[str]:
+    parsed = document_from_dict(answer.canonical)
+    if isinstance(parsed, ShipNotice):
+        return po_numbers(parsed)
+    assert isinstance(parsed, Acknowledgement)
+    return [parsed.po_number.strip()]
+
+
+def reconcile(session: Session, document_id: int, now: datetime | None = None) -> list[Reconciliation]:
+    """Link one stored document to what it answers and record the deviations (idempotent)."""
+    moment = now or utcnow()
+    document = session.get(Document, document_id)
+    if document is None:
+        return []
+    if document.kind == FUNCTIONAL_ACK_KIND:
+        link_functional_ack(session, document, moment)
+        return []
+    if document.kind not in ANSWER_KINDS:
+        return []
+    rows = []
+    for po_number in _answer_po_numbers(document):
+        row = _row(session, document, po_number[:80], moment)
+        _settle(session, row, document, moment)
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+def sweep(session: Session, now: datetime | None = None) -> list[int]:
+    """Check every waiting answer again (its PO may have come another way); expired ones become
+    UNMATCHED. Returns the ids of the rows that stopped waiting."""
+    moment = now or utcnow()
+    rows = session.scalars(
+        select(Reconciliation)
+        .where(Reconciliation.status == ReconciliationStatus.WAITING)
+        .order_by(Reconciliation.id)
+        .limit(SWEEP_BATCH)
+        .with_for_update()
+    )
+    settled = []
+    for row in list(rows):
+        answer = session.get(Document, row.document_id)
+        assert answer is not None
+        _settle(session, row, answer, moment)
+        if row.status is not ReconciliationStatus.WAITING:
+            settled.append(row.id)
+    return settled
+
+
+def reconciliation_of(session: Session, document_id: int) -> list[Reconciliation]:
+    """The rows about a document: as the answer (855/856) or as the PO being answered."""
+    if session.get(Document, document_id) is None:
+        raise NotFoundError(f"document {document_id} does not exist")
+    rows = session.scalars(
+        select(Reconciliation)
+        .where(or_(Reconciliation.document_id == document_id, Reconciliation.po_document_id == document_id))
+        .order_by(Reconciliation.id)
+    )
+    return list(rows)
+
+
+def _control_number(value: str | None) -> int | None:
+    text = (value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _acknowledged(session: Session, partner_id: int, ack: FunctionalAck) -> list[Exchange]:
+    """Our outbound document exchanges the ack names: by interchange reference (TA1, CONTRL) or by
+    group control number (997/999 AK1)."""
+    wanted = []
+    if (ref := _control_number(ack.interchange_ref)) is not None:
+        wanted.append(Exchange.meta["interchange_control_number"].as_integer() == ref)
+    groups = [n for g in ack.groups if (n := _control_number(g.control_number)) is not None]
+    if groups:
+        wanted.append(Exchange.meta["group_control_number"].as_integer().in_(groups))
+    if not wanted:
+        return []
+    stmt = select(Exchange).where(
+        Exchange.partner_id == partner_id, Exchange.direction == Direction.OUTBOUND, or_(*wanted)
+    )
+    return list(session.scalars(stmt.order_by(Exchange.id.desc()).with_for_update()))
+
+
+def _ack_status(ack: FunctionalAck) -> str:
+    statuses = [g.status.value for g in ack.groups]
+    if ack.interchange_status is not None:
+        statuses.insert(0, ack.interchange_status.value)
+    return statuses[0] if len(set(statuses)) == 1 else ",".join(statuses)
+
+
+def link_functional_ack(session: Session, document: Document, now: datetime) -> list[int]:
+    """Record the ack on each outbound exchange it acknowledges; returns their ids."""
+    ack = document_from_dict(document.canonical)
+    assert isinstance(ack, FunctionalAck)
+    linked = []
+    for exchange in _acknowledged(session, document.partner_id, ack):
+        seen = {
+            "document_id": document.id,
+            "status": _ack_status(ack),
+            "at": now.isoformat(timespec="seconds"),
+        }
+        exchange.meta = exchange.meta | {ACK_STATUS_KEY: ACK_RECEIVED, "functional_ack": seen}
+        linked.append(exchange.id)
+    return linked
+
+
+def overdue_acks(
+    session: Session, now: datetime, partner_id: int | None = None, limit: int = SWEEP_BATCH
+) -> list[Exchange]:
+    """Sent document exchanges whose partner's format expects a functional ack that has not come within
+    ``ACK_WAIT``, oldest first."""
+    due = (now - ACK_WAIT).isoformat(timespec="seconds")
+    stmt = select(Exchange).where(
+        Exchange.direction == Direction.OUTBOUND,
+        Exchange.status == ExchangeStatus.SENT,
+        Exchange.meta[ACK_STATUS_KEY].as_string() == ACK_AWAITING,
+        Exchange.meta["sent_at"].as_string() <= due,
+    )
+    if partner_id is not None:
+        stmt = stmt.where(Exchange.partner_id == partner_id)
+    return list(session.scalars(stmt.order_by(Exchange.id).limit(limit)))
