@@ -5,7 +5,7 @@ shipping more than was ordered. Each deviation is a plain JSON object (``type``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -145,33 +145,55 @@ def acknowledgement_deviations(po: PurchaseOrder, ack: Acknowledgement) -> list[
     return found
 
 
-def ship_notice_deviations(po: PurchaseOrder, notice: ShipNotice, po_number: str) -> list[Deviation]:
-    """Items of the notice shipped against ``po_number`` compared with the PO: unknown items, more than
-    ordered (summed over the notice's items for one PO line), price and quantity."""
-    items = [i for o in notice.orders if (o.po_number or "").strip() == po_number for i in _order_items(o)]
-    shipped: dict[int, tuple[OrderLine, Decimal, ShipItem]] = {}
+def _shipped(po: PurchaseOrder, notice: ShipNotice, po_number: str) -> dict[int, Decimal]:
+    """Quantity shipped per PO line (by position) in one notice, for ``po_number``."""
+    totals: dict[int, Decimal] = {}
+    for item in _items_for(notice, po_number):
+        line = _find_line(po, item.line_number, item.items)
+        if line is not None:
+            index = po.lines.index(line)
+            totals[index] = totals.get(index, Decimal(0)) + item.shipped_quantity.value
+    return totals
+
+
+def _items_for(notice: ShipNotice, po_number: str) -> list[ShipItem]:
+    return [i for o in notice.orders if (o.po_number or "").strip() == po_number for i in _order_items(o)]
+
+
+def ship_notice_deviations(
+    po: PurchaseOrder, notice: ShipNotice, po_number: str, earlier: Sequence[ShipNotice] = ()
+) -> list[Deviation]:
+    """Items of the notice shipped against ``po_number`` compared with the PO: unknown items, price, and
+    more shipped than ordered, counting what ``earlier`` notices shipped against the same PO lines."""
     found: list[Deviation] = []
-    for item in items:
+    seen: dict[int, ShipItem] = {}
+    for item in _items_for(notice, po_number):
         line = _find_line(po, item.line_number, item.items)
         if line is None:
             label = _label(None, item.line_number, item.items)
             found.append(Deviation("unknown_item", label, actual=str(item.shipped_quantity.value)))
             continue
-        _, before, _ = shipped.get(id(line), (line, Decimal(0), item))
-        shipped[id(line)] = (line, before + item.shipped_quantity.value, item)
+        seen.setdefault(po.lines.index(line), item)
         found += _price(line, item.unit_price, _label(line, item.line_number, item.items))
-    for line, total, item in shipped.values():
-        found += _over_shipment(line, total, item)
+    before: dict[int, Decimal] = {}
+    for other in earlier:
+        for index, quantity in _shipped(po, other, po_number).items():
+            before[index] = before.get(index, Decimal(0)) + quantity
+    for index, total in _shipped(po, notice, po_number).items():
+        found += _over_shipment(
+            po.lines[index], before.get(index, Decimal(0)) + total, seen[index], len(earlier)
+        )
     return found
 
 
-def _over_shipment(line: OrderLine, total: Decimal, item: ShipItem) -> list[Deviation]:
+def _over_shipment(line: OrderLine, total: Decimal, item: ShipItem, earlier: int) -> list[Deviation]:
     label = _label(line, item.line_number, item.items)
     unit = item.shipped_quantity.unit
     if unit and line.quantity.unit and unit != line.quantity.unit:
         return [Deviation("unit", label, line.quantity.unit, unit)]
     if total > line.quantity.value:
-        return [Deviation("over_shipment", label, str(line.quantity.value), str(total))]
+        detail = f"shipped in total over {earlier + 1} notices" if earlier else None
+        return [Deviation("over_shipment", label, str(line.quantity.value), str(total), detail)]
     return []
 
 

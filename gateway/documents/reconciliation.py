@@ -27,6 +27,7 @@ from translators.canonical import (
     Acknowledgement,
     FunctionalAck,
     PurchaseOrder,
+    Purpose,
     ShipNotice,
     document_from_dict,
 )
@@ -82,7 +83,30 @@ def find_po(session: Session, partner_id: int, po_number: str) -> Document | Non
     )
 
 
-def _deviations(po: Document, answer: Document, po_number: str) -> list[dict[str, Any]]:
+def _earlier_notices(
+    session: Session, answer: Document, notice: ShipNotice, po_number: str
+) -> list[ShipNotice]:
+    """Ship notices the partner sent before this one against the same PO (other shipments, not
+    cancellations): what they shipped counts towards over-shipment."""
+    ids = select(Reconciliation.document_id).where(
+        Reconciliation.partner_id == answer.partner_id,
+        Reconciliation.po_number == po_number,
+        Reconciliation.document_id < answer.id,
+    )
+    rows = session.scalars(
+        select(Document).where(Document.id.in_(ids), Document.kind == "ship_notice").order_by(Document.id)
+    )
+    notices = [document_from_dict(r.canonical) for r in rows]
+    return [
+        n
+        for n in notices
+        if isinstance(n, ShipNotice)
+        and n.shipment_id != notice.shipment_id
+        and n.purpose is not Purpose.CANCELLATION
+    ]
+
+
+def _deviations(session: Session, po: Document, answer: Document, po_number: str) -> list[dict[str, Any]]:
     order = document_from_dict(po.canonical)
     parsed = document_from_dict(answer.canonical)
     assert isinstance(order, PurchaseOrder)
@@ -90,7 +114,8 @@ def _deviations(po: Document, answer: Document, po_number: str) -> list[dict[str
         found = acknowledgement_deviations(order, parsed)
     else:
         assert isinstance(parsed, ShipNotice)
-        found = ship_notice_deviations(order, parsed, po_number)
+        earlier = _earlier_notices(session, answer, parsed, po_number)
+        found = ship_notice_deviations(order, parsed, po_number, earlier)
     return [d.as_json() for d in found]
 
 
@@ -122,7 +147,7 @@ def _settle(session: Session, row: Reconciliation, answer: Document, now: dateti
         row.status = ReconciliationStatus.UNMATCHED if expired else ReconciliationStatus.WAITING
         return
     row.po_document_id = po.id
-    row.deviations = _deviations(po, answer, row.po_number)
+    row.deviations = _deviations(session, po, answer, row.po_number)
     row.status = ReconciliationStatus.DEVIATIONS if row.deviations else ReconciliationStatus.MATCHED
     if row.deviations:
         log.warning(

@@ -233,3 +233,35 @@ def test_a_997_is_linked_to_the_exchange_it_acknowledges_and_missing_acks_are_ov
     overdue = client.get("/v1/documents/acks/overdue", params={"partner_id": partner_id}, headers=erp).json()
     assert [o["exchange_id"] for o in overdue] == [silent["exchange_id"]]
     assert overdue[0]["group_control_number"] == 2
+
+
+def _notice(shipment: str, po_number: str, quantity: int) -> ShipNotice:
+    item = ShipItem(
+        line_number="2", items=_item("B-2"), shipped_quantity=Quantity(value=Decimal(quantity), unit="EA")
+    )
+    return ShipNotice(
+        shipment_id=shipment, notice_date=NOW.date(), orders=(ShipOrder(po_number=po_number, items=(item,)),)
+    )
+
+
+def test_partial_shipments_count_together_towards_over_shipment(
+    client: TestClient, erp: dict[str, str], migrated: Settings
+) -> None:
+    partner_id = _setup(client, erp, migrated)
+    _send_po(client, erp, partner_id, "PO-P1")
+    for control, (shipment, quantity) in enumerate((("SH-A", 3), ("SH-B", 2), ("SH-C", 1)), start=510):
+        receive(
+            migrated,
+            partner_id,
+            _from_partner(_notice(shipment, "PO-P1", quantity), control),
+            f"<{shipment}>",
+        )
+        run_reconcile_jobs(migrated)
+    statuses = [
+        _reconciliation(client, erp, _document_id(client, erp, "ship_notice", s))[0]
+        for s in ("SH-A", "SH-B", "SH-C")
+    ]
+    assert [s["status"] for s in statuses] == ["matched", "matched", "deviations"]
+    [over] = statuses[2]["deviations"]
+    assert (over["type"], over["line"], over["expected"], over["actual"]) == ("over_shipment", "2", "5", "6")
+    assert over["detail"] == "shipped in total over 3 notices"
