@@ -9,6 +9,7 @@ An ``Idempotency-Key`` seen before answers with the document it created, if the 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +24,7 @@ from gateway.auth.service import SYSTEM, Principal, audit
 from gateway.config import Settings
 from gateway.documents import counters, reconciliation
 from gateway.documents.envelope import Envelope, envelope_for
-from gateway.documents.keys import document_key
+from gateway.documents.keys import DocumentKey, document_key
 from gateway.errors import ConflictError, InvalidInputError, NotFoundError
 from gateway.models.base import utcnow
 from gateway.models.exchange import Direction, Document, Exchange, ExchangeStatus
@@ -44,6 +45,8 @@ IDEMPOTENCY_META_KEY = "idempotency_key"
 MAX_LISTED = 500
 CONTENT_TYPES = {Syntax.X12: "application/edi-x12", Syntax.EDIFACT: "application/edifact"}
 MAX_ERROR_CHARS = 2000
+MAX_NUMBER_CHARS = 80
+MAX_BUSINESS_KEY_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,21 @@ def _meta(envelope: Envelope, numbers: dict[str, int], idempotency_key: str | No
     return meta
 
 
+def _document_row(partner_id: int, key: DocumentKey, envelope: Envelope, numbers: dict[str, int]) -> Document:
+    return Document(
+        partner_id=partner_id,
+        direction=Direction.OUTBOUND,
+        kind=key.kind,
+        number=key.number[:MAX_NUMBER_CHARS],
+        business_key=key.business_key[:MAX_BUSINESS_KEY_CHARS],
+        document_date=key.document_date,
+        message_type=envelope.format.document_type,
+        interchange_ref=str(numbers["interchange"]),
+        group_ref=str(numbers["group"]),
+        message_ref=str(numbers["message"]),
+    )
+
+
 def _store(session: Session, exchange: Exchange, document: Document) -> None:
     """Insert both rows; a concurrent request that stored the same business key first wins (409 here,
     the whole transaction rolls back so no control number is used up)."""
@@ -194,32 +212,19 @@ def send_document(
     key = document_key(document)
     if idempotency_key is not None and (earlier := _by_idempotency_key(session, partner_id, idempotency_key)):
         return _same_or_conflict(session, earlier, canonical, f"Idempotency-Key {idempotency_key!r} was used")
-    if existing := _by_business_key(session, partner_id, key.kind, key.business_key[:300]):
+    if existing := _by_business_key(session, partner_id, key.kind, key.business_key[:MAX_BUSINESS_KEY_CHARS]):
         return _same_or_conflict(session, existing, canonical, f"{key.kind} {key.number} was already sent")
     envelope = envelope_for(session, profile_of(partner), key.kind)
     data, numbers = _render(
         session, partner_id, envelope, document, utcnow().replace(second=0, microsecond=0)
     )
     meta = _meta(envelope, numbers, idempotency_key)
-    record = append(
-        session, settings.resolved_archive_dir, ARCHIVE_KIND, data, meta=meta, subject_type="exchange"
-    )
-    exchange = _new_exchange(partner, envelope, data, record.content_sha256, meta)
-    row = Document(
-        exchange_id=0,
-        partner_id=partner_id,
-        direction=Direction.OUTBOUND,
-        kind=key.kind,
-        number=key.number[:80],
-        business_key=key.business_key[:300],
-        document_date=key.document_date,
-        message_type=envelope.format.document_type,
-        interchange_ref=str(numbers["interchange"]),
-        group_ref=str(numbers["group"]),
-        message_ref=str(numbers["message"]),
-        canonical=canonical,
-    )
+    exchange = _new_exchange(partner, envelope, data, hashlib.sha256(data).hexdigest(), meta)
+    row = _document_row(partner_id, key, envelope, numbers)
+    row.canonical = canonical
     _store(session, exchange, row)
+    append(session, settings.resolved_archive_dir, ARCHIVE_KIND, data, meta=meta, subject_type="exchange",
+           subject_id=exchange.id)  # fmt: skip
     queue_send(session, settings, exchange)
     reconciliation.after_store(session, settings, row)
     after = {"partner_id": partner_id, "kind": key.kind, "number": key.number, "exchange_id": exchange.id}
