@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from gateway.app import create_app
 from gateway.auth.service import create_token
 from gateway.config import Settings
-from gateway.db import get_database
+from gateway.db import get_database, upgrade
 from gateway.models import JobStatus, OutboxJob, Role
 from gateway.models.base import utcnow
 from gateway.models.exchange import Exchange
@@ -107,9 +108,9 @@ def _party(settings: Settings, code: str, isa_id: str, webhook_url: str | None) 
     return Party(partner_id, token, secret)
 
 
-@pytest.fixture
-def world(migrated: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    settings = migrated.model_copy(update={"erp_connector": "none", "max_request_bytes": 64 * 1024})
+@contextmanager
+def _world(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    settings = settings.model_copy(update={"erp_connector": "none", "max_request_bytes": 64 * 1024})
     for module in SETTINGS_USERS:
         monkeypatch.setattr(f"{module}.get_settings", lambda: settings)
     with erp_endpoint() as hook, TestClient(create_app(settings)) as client:
@@ -118,3 +119,18 @@ def world(migrated: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[World
         with get_database(settings).transaction() as session:
             _, admin = create_token(session, "admin", Role.ADMIN)
         yield World(settings, client, acme, beta, admin, hook)
+
+
+@pytest.fixture
+def world(migrated: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    with _world(migrated, monkeypatch) as made:
+        yield made
+
+
+@pytest.fixture
+def pg_world(settings: Settings, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """The same world on PostgreSQL."""
+    on_postgres = settings.model_copy(update={"database_url": pg_url})
+    upgrade(on_postgres)
+    with _world(on_postgres, monkeypatch) as made:
+        yield made

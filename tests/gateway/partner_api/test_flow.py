@@ -32,6 +32,15 @@ def _submit(
 
 
 def test_submit_process_acknowledge_notify_and_fetch(world: World) -> None:
+    _full_flow(world)
+
+
+def test_submit_process_acknowledge_notify_and_fetch_on_postgres(pg_world: World) -> None:
+    ack_url = _full_flow(pg_world)
+    assert pg_world.client.get(ack_url, headers=pg_world.beta.headers).status_code == 404
+
+
+def _full_flow(world: World) -> str:
     submitted = world.client.post(
         "/v1/partner/messages",
         content=x12_850(),
@@ -86,6 +95,7 @@ def test_submit_process_acknowledge_notify_and_fetch(world: World) -> None:
     canonical = world.client.get(f"{ack['url']}/canonical", headers=world.acme.headers).json()
     [functional_ack] = canonical["documents"]
     assert functional_ack["kind"] == "functional_ack"
+    return str(ack["url"])
 
 
 def test_resubmission_is_idempotent_and_a_reused_key_with_other_content_conflicts(world: World) -> None:
