@@ -25,12 +25,16 @@ from gateway.partner_api.schemas import (
     MESSAGES_PATH,
     CanonicalOut,
     MessageStatusOut,
+    MessageSummaryOut,
     OutboundDocumentOut,
     SubmittedOut,
 )
 
 router = APIRouter(prefix="/v1/partner", tags=["partner"])
 PartnerPrincipal = Annotated[Principal, Depends(require(Role.PARTNER))]
+Since = Annotated[AwareDatetime | None, Query(description="Created at or after (with a UTC offset)")]
+AfterId = Annotated[int, Query(ge=0, le=2**63 - 1, description="Page after this id")]
+Limit = Annotated[int, Query(ge=1, le=repository.MAX_LISTED)]
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -128,6 +132,31 @@ def message_status(exchange_id: Id, db: DatabaseDep, principal: PartnerPrincipal
         return MessageStatusOut.of(exchange, documents, repository.acks_of(session, partner.id, exchange.id))
 
 
+@router.get("/messages", summary="Your inbound messages", responses=_ERRORS)
+def list_messages(
+    db: DatabaseDep,
+    principal: PartnerPrincipal,
+    status: Annotated[
+        Literal["received", "processed", "partial", "rejected"] | None, Query(description="Processing state")
+    ] = None,
+    since: Since = None,
+    after_id: AfterId = 0,
+    limit: Limit = 100,
+) -> list[MessageSummaryOut]:
+    """Messages you sent (REST, SFTP or AS2), oldest first; follow ``status_url`` for details."""
+    with db.transaction() as session:
+        partner = service.partner_of(session, principal)
+        rows = repository.inbound_list(
+            session,
+            partner.id,
+            status=ExchangeStatus(status) if status else None,
+            since=_utc(since),
+            after_id=after_id,
+            limit=limit,
+        )
+        return [MessageSummaryOut.of(e) for e in rows]
+
+
 def _utc(since: datetime | None) -> datetime | None:
     try:
         return since.astimezone(UTC) if since is not None else None
@@ -143,11 +172,9 @@ def list_documents(
         Literal["ready", "sent", "failed"] | None,
         Query(description="ready = not fetched yet, sent = fetched"),
     ] = None,
-    since: Annotated[
-        AwareDatetime | None, Query(description="Created at or after (with a UTC offset)")
-    ] = None,
-    after_id: Annotated[int, Query(ge=0, le=2**63 - 1, description="Page after this id")] = 0,
-    limit: Annotated[int, Query(ge=1, le=repository.MAX_LISTED)] = 100,
+    since: Since = None,
+    after_id: AfterId = 0,
+    limit: Limit = 100,
 ) -> list[OutboundDocumentOut]:
     """Documents and acknowledgements addressed to you over REST, oldest first."""
     with db.transaction() as session:

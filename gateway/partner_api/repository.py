@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from gateway.errors import NotFoundError
@@ -58,6 +58,38 @@ def outbound(session: Session, partner_id: int, exchange_id: int, *, for_update:
     return exchange
 
 
+def inbound_list(
+    session: Session,
+    partner_id: int,
+    *,
+    status: ExchangeStatus | None,
+    since: datetime | None,
+    after_id: int,
+    limit: int,
+) -> list[Exchange]:
+    """The partner's inbound messages (every transport), oldest first."""
+    stmt = select(Exchange).where(
+        Exchange.partner_id == partner_id,
+        Exchange.direction == Direction.INBOUND,
+        Exchange.id > after_id,
+    )
+    return _page(stmt, status, since, limit, session)
+
+
+def _page(
+    stmt: Select[Exchange],
+    status: ExchangeStatus | None,
+    since: datetime | None,
+    limit: int,
+    session: Session,
+) -> list[Exchange]:
+    if status is not None:
+        stmt = stmt.where(Exchange.status == status)
+    if since is not None:
+        stmt = stmt.where(Exchange.received_at >= since)
+    return list(session.scalars(stmt.order_by(Exchange.id).limit(min(limit, MAX_LISTED))))
+
+
 def outbound_list(
     session: Session,
     partner_id: int,
@@ -75,8 +107,4 @@ def outbound_list(
         Exchange.content_sha256 != "",
         Exchange.id > after_id,
     )
-    if status is not None:
-        stmt = stmt.where(Exchange.status == status)
-    if since is not None:
-        stmt = stmt.where(Exchange.received_at >= since)
-    return list(session.scalars(stmt.order_by(Exchange.id).limit(min(limit, MAX_LISTED))))
+    return _page(stmt, status, since, limit, session)

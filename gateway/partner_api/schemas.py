@@ -56,6 +56,30 @@ class AckRef(BaseModel):
     url: str
 
 
+class MessageSummaryOut(BaseModel):
+    """One of the partner's inbound messages, in a list."""
+
+    id: int
+    message_id: str
+    transport: str
+    status: str
+    received_at: datetime
+    processed_at: datetime | None
+    status_url: str
+
+    @classmethod
+    def of(cls, exchange: Exchange) -> MessageSummaryOut:
+        return cls(
+            id=exchange.id,
+            message_id=exchange.message_id,
+            transport=exchange.transport,
+            status=exchange.status.value,
+            received_at=exchange.received_at,
+            processed_at=exchange.processed_at,
+            status_url=f"{MESSAGES_PATH}/{exchange.id}",
+        )
+
+
 class MessageStatusOut(BaseModel):
     """Where one of the partner's inbound messages stands."""
 

@@ -21,6 +21,7 @@ from gateway.archive.blobs import get_blob
 from gateway.archive.chain import append
 from gateway.auth.service import ForbiddenError, Principal
 from gateway.config import Settings
+from gateway.documents import reconciliation
 from gateway.documents.keys import document_key
 from gateway.errors import ConflictError, GatewayError, InvalidInputError, NotFoundError
 from gateway.inbound.service import MAX_MESSAGE_ID_CHARS, Received, accept
@@ -221,6 +222,7 @@ def _store_document(
         exchange.meta = exchange.meta | {"documents": [], "duplicate_documents": 1}
         return
     exchange.meta = exchange.meta | {"documents": [row.id], "duplicate_documents": 0}
+    reconciliation.after_store(session, settings, row)
     if key.kind != "functional_ack":
         enqueue(
             session,

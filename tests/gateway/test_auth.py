@@ -46,8 +46,9 @@ MATRIX: list[tuple[str, str, set[Role]]] = [
     ("GET", "/v1/documents", {Role.OPERATOR, Role.AUDITOR}),
     ("GET", "/v1/documents/acks/overdue", {Role.OPERATOR, Role.AUDITOR}),
     ("GET", "/v1/partner/documents", {Role.PARTNER}),
+    ("GET", "/v1/partner/messages", {Role.PARTNER}),
 ]
-PARTNER_ONLY = {"/v1/partner/documents"}
+PARTNER_ONLY = {"/v1/partner/documents", "/v1/partner/messages"}
 """Routes for partner tokens alone: even an admin token is refused."""
 
 

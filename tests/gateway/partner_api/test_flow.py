@@ -59,6 +59,10 @@ def _full_flow(world: World) -> str:
     status = world.client.get(receipt["status_url"], headers=world.acme.headers).json()
     assert status["status"] == "processed" and status["errors"] == []
     assert [(d["kind"], d["number"]) for d in status["documents"]] == [("purchase_order", "PO-1001")]
+    listed = world.client.get(
+        "/v1/partner/messages", params={"status": "processed"}, headers=world.acme.headers
+    )
+    assert [(m["id"], m["transport"]) for m in listed.json()] == [(receipt["exchange_id"], "rest")]
     [ack] = status["acks"]
     assert ack["kind"] == "997" and ack["status"] == "ready"
 

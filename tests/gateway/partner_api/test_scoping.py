@@ -47,6 +47,10 @@ def test_a_partner_never_sees_another_partners_messages_or_documents(world: Worl
         assert response.json()["error"] == unknown.json()["error"] == "not_found", "same as an unknown id"
         assert response.json()["detail"].endswith("does not exist")
     assert world.client.get("/v1/partner/documents", headers=beta).json() == []
+    assert world.client.get("/v1/partner/messages", headers=beta).json() == []
+    assert [m["id"] for m in world.client.get("/v1/partner/messages", headers=world.acme.headers).json()] == [
+        message
+    ]
     assert world.exchange(ack).status.value == "ready", "beta's attempt did not mark acme's ack fetched"
 
 
@@ -74,6 +78,7 @@ def test_every_partner_route_refuses_staff_tokens(world: World) -> None:
             for role in (Role.OPERATOR, Role.AUDITOR, Role.ONBOARDING)
         ]
     routes = [
+        ("GET", "/v1/partner/messages"),
         ("GET", "/v1/partner/documents"),
         ("GET", f"/v1/partner/documents/{ack}"),
         ("GET", f"/v1/partner/documents/{ack}/canonical"),
@@ -93,6 +98,7 @@ def test_a_disabled_partner_is_refused_everywhere(world: World) -> None:
     with get_database(world.settings).transaction() as session:
         set_enabled(session, world.acme.partner_id, False)
     for method, path in [
+        ("GET", "/v1/partner/messages"),
         ("GET", "/v1/partner/documents"),
         ("GET", f"/v1/partner/documents/{ack}"),
         ("GET", f"/v1/partner/documents/{ack}/canonical"),
