@@ -11,10 +11,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from gateway.auth.service import create_token
 from gateway.config import Settings
 from gateway.db import get_database
 from gateway.documents import reconciliation
-from gateway.models import Exchange
+from gateway.models import Exchange, Role
 from gateway.models.base import utcnow
 from gateway.models.exchange import ExchangeStatus
 from gateway.models.reconciliation import ReconciliationStatus
@@ -265,3 +266,22 @@ def test_partial_shipments_count_together_towards_over_shipment(
     [over] = statuses[2]["deviations"]
     assert (over["type"], over["line"], over["expected"], over["actual"]) == ("over_shipment", "2", "5", "6")
     assert over["detail"] == "shipped in total over 3 notices"
+
+
+def test_an_855_posted_as_canonical_json_by_a_rest_partner_is_reconciled_too(
+    client: TestClient, erp: dict[str, str], migrated: Settings
+) -> None:
+    add_our_station(migrated)
+    rest = {"allow_insecure_http": True, "allow_private_network": True}
+    partner_id = add_partner(migrated, x12_profile(transports={"rest": rest, "outbound": "rest"}))
+    po = _send_po(client, erp, partner_id, "PO-J1")
+    with get_database(migrated).transaction() as session:
+        _, secret = create_token(session, "acme-api", Role.PARTNER, partner_id=partner_id)
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+    response = client.post(
+        "/v1/partner/messages", content=_ack_855("PO-J1").model_dump_json(), headers=headers
+    )
+    assert response.status_code == 202, response.text
+    assert run_reconcile_jobs(migrated)
+    [row] = _reconciliation(client, erp, po["document_id"])
+    assert row["status"] == "deviations" and len(row["deviations"]) == 3
