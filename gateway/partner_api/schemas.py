@@ -53,7 +53,7 @@ class AckRef(BaseModel):
     exchange_id: int
     kind: str | None
     status: str
-    url: str
+    url: str | None = Field(description="Where to fetch it, when it is delivered over REST")
 
 
 class MessageSummaryOut(BaseModel):
@@ -120,7 +120,7 @@ class MessageStatusOut(BaseModel):
                     exchange_id=a.id,
                     kind=a.meta.get("ack_kind"),
                     status=a.status.value,
-                    url=f"{DOCUMENTS_PATH}/{a.id}",
+                    url=f"{DOCUMENTS_PATH}/{a.id}" if a.transport == "rest" else None,
                 )
                 for a in acks
             ],
