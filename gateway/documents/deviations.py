@@ -215,3 +215,31 @@ def po_numbers(notice: ShipNotice) -> list[str]:
         if order.po_number and order.po_number.strip():
             seen.setdefault(order.po_number.strip(), None)
     return list(seen)
+
+
+@dataclass(frozen=True)
+class LineLink:
+    """One line of the answer (its line number, else its first item) and the PO line it matched (its line
+    number, else ``#position``); ``po_line`` None when no PO line matches."""
+
+    line: str | None
+    po_line: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"line": self.line, "po_line": self.po_line}
+
+
+def _link(po: PurchaseOrder, line_number: str | None, items: tuple[ItemId, ...]) -> LineLink:
+    line = _find_line(po, line_number, items)
+    own = line_number or (items[0].value if items else None)
+    if line is None:
+        return LineLink(own, None)
+    return LineLink(own, line.line_number or f"#{po.lines.index(line) + 1}")
+
+
+def acknowledgement_links(po: PurchaseOrder, ack: Acknowledgement) -> list[LineLink]:
+    return [_link(po, line.line_number, line.items) for line in ack.lines]
+
+
+def ship_notice_links(po: PurchaseOrder, notice: ShipNotice, po_number: str) -> list[LineLink]:
+    return [_link(po, item.line_number, item.items) for item in _items_for(notice, po_number)]

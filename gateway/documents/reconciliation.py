@@ -17,7 +17,13 @@ from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
-from gateway.documents.deviations import acknowledgement_deviations, po_numbers, ship_notice_deviations
+from gateway.documents.deviations import (
+    acknowledgement_deviations,
+    acknowledgement_links,
+    po_numbers,
+    ship_notice_deviations,
+    ship_notice_links,
+)
 from gateway.errors import NotFoundError
 from gateway.models.base import utcnow
 from gateway.models.exchange import Direction, Document, Exchange, ExchangeStatus
@@ -106,17 +112,22 @@ def _earlier_notices(
     ]
 
 
-def _deviations(session: Session, po: Document, answer: Document, po_number: str) -> list[dict[str, Any]]:
+def _compare(
+    session: Session, po: Document, answer: Document, po_number: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The deviations of the answer from the PO, and which PO line each of its lines matched."""
     order = document_from_dict(po.canonical)
     parsed = document_from_dict(answer.canonical)
     assert isinstance(order, PurchaseOrder)
     if isinstance(parsed, Acknowledgement):
         found = acknowledgement_deviations(order, parsed)
+        links = acknowledgement_links(order, parsed)
     else:
         assert isinstance(parsed, ShipNotice)
         earlier = _earlier_notices(session, answer, parsed, po_number)
         found = ship_notice_deviations(order, parsed, po_number, earlier)
-    return [d.as_json() for d in found]
+        links = ship_notice_links(order, parsed, po_number)
+    return [d.as_json() for d in found], [link.as_json() for link in links]
 
 
 def _row(session: Session, answer: Document, po_number: str, now: datetime) -> Reconciliation:
@@ -132,6 +143,7 @@ def _row(session: Session, answer: Document, po_number: str, now: datetime) -> R
             po_number=po_number,
             status=ReconciliationStatus.WAITING,
             deviations=[],
+            lines=[],
             wait_until=answer.created_at + WAIT,
             checked_at=now,
         )
@@ -147,7 +159,7 @@ def _settle(session: Session, row: Reconciliation, answer: Document, now: dateti
         row.status = ReconciliationStatus.UNMATCHED if expired else ReconciliationStatus.WAITING
         return
     row.po_document_id = po.id
-    row.deviations = _deviations(session, po, answer, row.po_number)
+    row.deviations, row.lines = _compare(session, po, answer, row.po_number)
     row.status = ReconciliationStatus.DEVIATIONS if row.deviations else ReconciliationStatus.MATCHED
     if row.deviations:
         log.warning(

@@ -139,6 +139,7 @@ class ReconciliationOut(BaseModel):
     po_document_id: int | None
     status: str
     deviations: list[dict[str, Any]]
+    lines: list[dict[str, Any]]
     wait_until: datetime
     checked_at: datetime
 
@@ -150,6 +151,7 @@ class ReconciliationOut(BaseModel):
             po_document_id=row.po_document_id,
             status=row.status.value,
             deviations=row.deviations,
+            lines=row.lines,
             wait_until=row.wait_until,
             checked_at=row.checked_at,
         )

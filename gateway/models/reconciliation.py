@@ -38,6 +38,7 @@ class Reconciliation(Base):
         )
     )
     deviations: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc)
     wait_until: Mapped[datetime] = mapped_column(UtcDateTime)
     checked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

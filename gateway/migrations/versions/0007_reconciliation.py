@@ -47,6 +47,11 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column(
+            "lines",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("wait_until", gateway.models.base.UtcDateTime(timezone=True), nullable=False),
         sa.Column("checked_at", gateway.models.base.UtcDateTime(timezone=True), nullable=False),
         sa.Column("created_at", gateway.models.base.UtcDateTime(timezone=True), nullable=False),

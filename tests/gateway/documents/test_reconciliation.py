@@ -149,6 +149,7 @@ def test_an_855_with_a_changed_quantity_and_a_rejected_line_is_linked_with_its_d
     assert set(found) == {("quantity", "1"), ("date", "1"), ("line_rejected", "2")}
     assert (found["quantity", "1"]["expected"], found["quantity", "1"]["actual"]) == ("10", "8")
     assert (found["date", "1"]["expected"], found["date", "1"]["actual"]) == (DELIVERY, "2026-12-05")
+    assert row["lines"] == [{"line": "1", "po_line": "1"}, {"line": "2", "po_line": "2"}]
     assert _reconciliation(client, erp, po["document_id"]) == [row]
 
 
@@ -174,6 +175,7 @@ def test_an_856_shipping_more_than_ordered_and_an_unknown_item_is_recorded(
     found = {(d["type"], d["line"]): d for d in row["deviations"]}
     assert set(found) == {("over_shipment", "1"), ("unknown_item", "9")}
     assert (found["over_shipment", "1"]["expected"], found["over_shipment", "1"]["actual"]) == ("10", "12")
+    assert [(x["line"], x["po_line"]) for x in row["lines"]] == [("1", "1"), ("2", "2"), ("9", None)]
 
 
 def test_an_855_before_its_po_waits_and_is_reconciled_when_the_po_is_sent(
