@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from gateway.archive.blobs import get_blob
 from gateway.db import get_database
 from gateway.models import OutboxJob
+from gateway.models.base import utcnow
 from gateway.models.exchange import Document, ExchangeStatus
 from tests.gateway.edi_samples import purchase_order, x12_850
 
@@ -78,6 +80,15 @@ def _full_flow(world: World) -> str:
         "/v1/partner/documents", params={"status": "ready"}, headers=world.acme.headers
     )
     assert [d["id"] for d in waiting.json()] == [ack["exchange_id"]]
+    for since, expected in ((utcnow() - timedelta(hours=1), 1), (utcnow() + timedelta(hours=1), 0)):
+        page = world.client.get(
+            "/v1/partner/documents", params={"since": since.isoformat()}, headers=world.acme.headers
+        )
+        assert len(page.json()) == expected, page.text
+    naive = world.client.get(
+        "/v1/partner/documents", params={"since": "2026-01-01T00:00:00"}, headers=world.acme.headers
+    )
+    assert naive.status_code == 422
 
     fetched = world.client.get(ack["url"], headers=world.acme.headers)
     assert fetched.status_code == 200
