@@ -80,11 +80,11 @@ def _full_flow(world: World) -> str:
         "/v1/partner/documents", params={"status": "ready"}, headers=world.acme.headers
     )
     assert [d["id"] for d in waiting.json()] == [ack["exchange_id"]]
-    for since, expected in ((utcnow() - timedelta(hours=1), 1), (utcnow() + timedelta(hours=1), 0)):
+    for since, count in ((utcnow() - timedelta(hours=1), 1), (utcnow() + timedelta(hours=1), 0)):
         page = world.client.get(
             "/v1/partner/documents", params={"since": since.isoformat()}, headers=world.acme.headers
         )
-        assert len(page.json()) == expected, page.text
+        assert len(page.json()) == count, page.text
     naive = world.client.get(
         "/v1/partner/documents", params={"since": "2026-01-01T00:00:00"}, headers=world.acme.headers
     )
