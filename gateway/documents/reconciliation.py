@@ -51,6 +51,7 @@ SWEEP_BATCH = 500
 ACK_STATUS_KEY = "ack_status"
 ACK_AWAITING = "awaiting"
 ACK_RECEIVED = "received"
+ACK_SYNTAX = {"997": "x12", "999": "x12", "TA1": "x12", "CONTRL": "edifact"}
 
 
 def after_store(session: Session, settings: Settings, document: Document) -> None:
@@ -234,9 +235,9 @@ def _control_number(value: str | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _acknowledged(session: Session, partner_id: int, ack: FunctionalAck) -> list[Exchange]:
-    """Our outbound document exchanges the ack names: by interchange reference (TA1, CONTRL) or by
-    group control number (997/999 AK1)."""
+def _acknowledged(session: Session, ack_document: Document, ack: FunctionalAck) -> Exchange | None:
+    """Our latest outbound document exchange in the ack's syntax that it names: by interchange reference
+    (TA1, CONTRL) or by group control number (997/999 AK1). Latest, because numbers wrap around."""
     wanted = []
     if (ref := _control_number(ack.interchange_ref)) is not None:
         wanted.append(Exchange.meta["interchange_control_number"].as_integer() == ref)
@@ -244,11 +245,13 @@ def _acknowledged(session: Session, partner_id: int, ack: FunctionalAck) -> list
     if groups:
         wanted.append(Exchange.meta["group_control_number"].as_integer().in_(groups))
     if not wanted:
-        return []
+        return None
     stmt = select(Exchange).where(
-        Exchange.partner_id == partner_id, Exchange.direction == Direction.OUTBOUND, or_(*wanted)
+        Exchange.partner_id == ack_document.partner_id, Exchange.direction == Direction.OUTBOUND, or_(*wanted)
     )
-    return list(session.scalars(stmt.order_by(Exchange.id.desc()).with_for_update()))
+    if (syntax := ACK_SYNTAX.get(ack_document.message_type)) is not None:
+        stmt = stmt.where(Exchange.syntax == syntax)
+    return session.scalar(stmt.order_by(Exchange.id.desc()).limit(1).with_for_update())
 
 
 def _ack_status(ack: FunctionalAck) -> str:
@@ -258,20 +261,17 @@ def _ack_status(ack: FunctionalAck) -> str:
     return statuses[0] if len(set(statuses)) == 1 else ",".join(statuses)
 
 
-def link_functional_ack(session: Session, document: Document, now: datetime) -> list[int]:
-    """Record the ack on each outbound exchange it acknowledges; returns their ids."""
+def link_functional_ack(session: Session, document: Document, now: datetime) -> int | None:
+    """Record the ack on the outbound exchange it acknowledges; returns its id (None: nothing matched)."""
     ack = document_from_dict(document.canonical)
     assert isinstance(ack, FunctionalAck)
-    linked = []
-    for exchange in _acknowledged(session, document.partner_id, ack):
-        seen = {
-            "document_id": document.id,
-            "status": _ack_status(ack),
-            "at": now.isoformat(timespec="seconds"),
-        }
-        exchange.meta = exchange.meta | {ACK_STATUS_KEY: ACK_RECEIVED, "functional_ack": seen}
-        linked.append(exchange.id)
-    return linked
+    exchange = _acknowledged(session, document, ack)
+    if exchange is None:
+        log.warning("functional ack matches no exchange we sent", extra={"document_id": document.id})
+        return None
+    seen = {"document_id": document.id, "status": _ack_status(ack), "at": now.isoformat(timespec="seconds")}
+    exchange.meta = exchange.meta | {ACK_STATUS_KEY: ACK_RECEIVED, "functional_ack": seen}
+    return exchange.id
 
 
 def overdue_acks(
