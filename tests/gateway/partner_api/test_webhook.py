@@ -85,3 +85,14 @@ def test_a_webhook_name_resolving_to_a_private_address_is_refused(world: World) 
     assert world.hook.requests == []
     job = _notify_job(world)
     assert job.status == JobStatus.DEAD and "allow_private_network" in (job.last_error or "")
+
+
+def test_a_webhook_whose_secret_is_not_stored_is_never_sent_unsigned(world: World) -> None:
+    profile = rest_partner("delta", "DELTASUPPLY", world.hook.url)
+    with get_database(world.settings).transaction() as session:
+        partner_id = create_partner(session, profile).id
+        _, token = create_token(session, "delta-api", Role.PARTNER, partner_id=partner_id)
+    _submit_and_drain(world, Party(partner_id, token, b""), x12_850(sender="DELTASUPPLY"))
+    assert world.hook.requests == []
+    job = _notify_job(world)
+    assert job.status == JobStatus.DEAD and "rest/delta-webhook" in (job.last_error or "")
