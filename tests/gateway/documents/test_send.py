@@ -216,3 +216,14 @@ def test_documents_are_listed_by_partner_kind_number_and_direction(
     assert client.get("/v1/documents", params={"direction": "inbound"}, headers=auditor).json() == []
     assert client.get("/v1/documents/999", headers=auditor).status_code == 404
     assert _post(client, auditor, partner_id, _po("PO-C")).status_code == 403
+
+
+def test_a_document_the_partners_delimiters_cannot_carry_is_refused_and_uses_no_number(
+    client: TestClient, erp: dict[str, str], migrated: Settings
+) -> None:
+    add_our_station(migrated)
+    partner_id = add_partner(migrated, x12_profile())
+    refused = _post(client, erp, partner_id, _po("PO~1"))
+    assert refused.status_code == 422
+    assert "contains a delimiter" in refused.json()["detail"] and refused.json()["location"] == "document"
+    assert _post(client, erp, partner_id, _po("PO-1")).json()["control_numbers"]["interchange"] == 1
