@@ -23,6 +23,7 @@ from gateway.documents.schemas import (
 from gateway.models.auth import Role
 from gateway.models.base import utcnow
 from gateway.models.exchange import Direction
+from gateway.models.reconciliation import ReconciliationStatus
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 Sender = Annotated[Principal, Depends(require(Role.OPERATOR))]
@@ -97,6 +98,24 @@ def overdue_acks(
     with db.sessions() as session:
         rows = reconciliation.overdue_acks(session, utcnow(), partner_id, limit)
         return [OverdueAck.of(e) for e in rows]
+
+
+@router.get("/reconciliations")
+def list_reconciliations(
+    db: DatabaseDep,
+    _principal: Reader,
+    status: ReconciliationStatus | None = None,
+    partner_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    limit: Annotated[int, Query(ge=1, le=reconciliation.SWEEP_BATCH)] = 100,
+) -> list[ReconciliationOut]:
+    """Reconciliations in id order after ``after_id`` (e.g. ``status=deviations``): the ERP polls this feed
+    for answers that change or refuse its orders."""
+    with db.sessions() as session:
+        rows = reconciliation.list_reconciliations(
+            session, status=status, partner_id=partner_id, after_id=after_id, limit=limit
+        )
+        return [ReconciliationOut.of(r) for r in rows]
 
 
 @router.get("/{document_id}", responses={404: {}})

@@ -230,6 +230,23 @@ def reconciliation_of(session: Session, document_id: int) -> list[Reconciliation
     return list(rows)
 
 
+def list_reconciliations(
+    session: Session,
+    *,
+    status: ReconciliationStatus | None = None,
+    partner_id: int | None = None,
+    after_id: int = 0,
+    limit: int = SWEEP_BATCH,
+) -> list[Reconciliation]:
+    """Reconciliation rows in id order after ``after_id``: a feed an ERP polls for new deviations."""
+    stmt = select(Reconciliation).where(Reconciliation.id > after_id)
+    if status is not None:
+        stmt = stmt.where(Reconciliation.status == status)
+    if partner_id is not None:
+        stmt = stmt.where(Reconciliation.partner_id == partner_id)
+    return list(session.scalars(stmt.order_by(Reconciliation.id).limit(limit)))
+
+
 def _control_number(value: str | None) -> int | None:
     text = (value or "").strip()
     return int(text) if text.isdigit() else None

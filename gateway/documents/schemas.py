@@ -134,6 +134,8 @@ def control_numbers(document: Document) -> ControlNumbers:
 class ReconciliationOut(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    id: int
+    partner_id: int
     document_id: int
     po_number: str
     po_document_id: int | None
@@ -146,6 +148,8 @@ class ReconciliationOut(BaseModel):
     @classmethod
     def of(cls, row: Reconciliation) -> ReconciliationOut:
         return cls(
+            id=row.id,
+            partner_id=row.partner_id,
             document_id=row.document_id,
             po_number=row.po_number,
             po_document_id=row.po_document_id,

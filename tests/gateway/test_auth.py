@@ -45,6 +45,7 @@ MATRIX: list[tuple[str, str, set[Role]]] = [
     ("GET", "/v1/admin/exchanges/overdue-mdns", {Role.OPERATOR, Role.AUDITOR}),
     ("GET", "/v1/documents", {Role.OPERATOR, Role.AUDITOR}),
     ("GET", "/v1/documents/acks/overdue", {Role.OPERATOR, Role.AUDITOR}),
+    ("GET", "/v1/documents/reconciliations", {Role.OPERATOR, Role.AUDITOR}),
     ("GET", "/v1/partner/documents", {Role.PARTNER}),
     ("GET", "/v1/partner/messages", {Role.PARTNER}),
 ]

@@ -151,6 +151,10 @@ def test_an_855_with_a_changed_quantity_and_a_rejected_line_is_linked_with_its_d
     assert (found["date", "1"]["expected"], found["date", "1"]["actual"]) == (DELIVERY, "2026-12-05")
     assert row["lines"] == [{"line": "1", "po_line": "1"}, {"line": "2", "po_line": "2"}]
     assert _reconciliation(client, erp, po["document_id"]) == [row]
+    feed = client.get("/v1/documents/reconciliations", params={"status": "deviations"}, headers=erp).json()
+    assert feed == [row]
+    after = {"status": "deviations", "after_id": row["id"]}
+    assert client.get("/v1/documents/reconciliations", params=after, headers=erp).json() == []
 
 
 def test_an_856_shipping_more_than_ordered_and_an_unknown_item_is_recorded(
