@@ -185,7 +185,11 @@ class Transports(BaseModel):
     sftp: SftpSettings | None = None
     rest: RestSettings | None = None
     outbound: TransportKind | None = Field(
-        None, description="Transport for outbound documents and acks (rest: the partner fetches them)"
+        None,
+        description=(
+            "Transport for outbound documents and acks (rest: the partner fetches them; sftp: pushed to the"
+            " partner's server, or left in its outbox/ on ours when it only has an inbound account)"
+        ),
     )
 
     @model_validator(mode="after")
@@ -199,14 +203,6 @@ class Transports(BaseModel):
                     "transport_not_configured",
                     f"outbound transport {kind.value} is not configured",
                     kind.value,
-                )
-            )
-        if kind is TransportKind.SFTP and self.sftp is not None and self.sftp.outbound is None:
-            issues.append(
-                Issue(
-                    ("sftp", "outbound"),
-                    "transport_not_configured",
-                    "outbound transport sftp needs sftp.outbound settings",
                 )
             )
         raise_issues(type(self).__name__, issues)
