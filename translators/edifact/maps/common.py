@@ -320,3 +320,41 @@ def read_pri(r: Reader, seg: Segment, currency: str | None) -> Doc | None:
 
 def write_pri(price: Price) -> SegmentSpec:
     return ("PRI", [["AAA", number(price.amount.amount), price.basis or ""]])
+
+
+RFF_ORDER, RFF_RELEASE, DTM_REFERENCE_DATE = "ON", "RE", "171"
+"""RFF 1153 purchase order number and release number, and DTM 2005 reference date (of the RFF before)."""
+
+
+class OrderReferences:
+    """Reading RFF+ON / RFF+RE (the order a response or despatch answers) with the DTM+171 that dates it,
+    and CTA/COM after a NAD, for a reader whose order-level fields go into ``order_fields``."""
+
+    r: Reader
+    lists: dict[str, list[Any]]
+    context: str
+
+    @property
+    def order_fields(self) -> Doc:
+        raise NotImplementedError
+
+    def _reference(self, seg: Segment) -> None:
+        qualifier, fields = seg.get(1, 1), self.order_fields
+        if qualifier == RFF_ORDER and "po_number" not in fields:
+            fields["po_number"] = seg.get(1, 2)
+            self.context = "RFF-ON"
+        elif qualifier == RFF_RELEASE and "release_number" not in fields:
+            fields["release_number"] = seg.get(1, 2)
+        else:
+            self.lists["references"].append(read_rff(seg))
+
+    def _reference_date(self, seg: Segment) -> None:
+        date = read_dtm(self.r, seg)
+        if self.context == "RFF-ON" and date is not None and date["qualifier"] == DTM_REFERENCE_DATE:
+            self.order_fields["po_date"] = date["date"]
+        else:
+            self.lists["extensions"].append(extension(seg))
+
+    def _party_detail(self, seg: Segment) -> None:
+        if not contact_segment(self.lists["parties"][-1]["contacts"], seg):
+            self.lists["extensions"].append(extension(seg))

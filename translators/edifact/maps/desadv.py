@@ -18,9 +18,10 @@ from translators.canonical import (
 )
 from translators.edifact.maps import codes, terms
 from translators.edifact.maps.common import (
+    RFF_ORDER,
     Doc,
+    OrderReferences,
     Reader,
-    contact_segment,
     extension,
     item_ids,
     read_dtm,
@@ -36,7 +37,6 @@ from translators.edifact.messages import RawMessage
 from translators.edifact.syntax import Segment
 
 BGM_NUMBER, BGM_FUNCTION = 2, 3
-RFF_ORDER, RFF_RELEASE, DTM_REFERENCE_DATE = "ON", "RE", "171"
 CPS_ID, CPS_PARENT = 1, 2
 PAC_COUNT, PAC_TYPE = 1, 3
 MEA_PROPERTY, MEA_VALUE = 2, 3
@@ -59,7 +59,7 @@ def read_mea(r: Reader, seg: Segment, measure: Doc | None) -> Doc:
     return base
 
 
-class DesadvReader:
+class DesadvReader(OrderReferences):
     """One pass over a DESADV body; ``context`` names the open group, ``node``/``item`` the CPS and LIN."""
 
     def __init__(self, message: RawMessage) -> None:
@@ -83,6 +83,10 @@ class DesadvReader:
         self.nodes: list[Node] = []
         self.item: dict[str, Any] | None = None
         self.context = ""
+
+    @property
+    def order_fields(self) -> Doc:
+        return self.order
 
     def read(self) -> ShipNotice:
         for seg in self.r.message.body:
@@ -183,27 +187,6 @@ class DesadvReader:
         else:
             self.context = ""
             lists["extensions"].append(extension(seg))
-
-    def _reference(self, seg: Segment) -> None:
-        qualifier = seg.get(1, 1)
-        if qualifier == RFF_ORDER and "po_number" not in self.order:
-            self.order["po_number"] = seg.get(1, 2)
-            self.context = "RFF-ON"
-        elif qualifier == RFF_RELEASE and "release_number" not in self.order:
-            self.order["release_number"] = seg.get(1, 2)
-        else:
-            self.lists["references"].append(read_rff(seg))
-
-    def _reference_date(self, seg: Segment) -> None:
-        date = read_dtm(self.r, seg)
-        if self.context == "RFF-ON" and date is not None and date["qualifier"] == DTM_REFERENCE_DATE:
-            self.order["po_date"] = date["date"]
-        else:
-            self.lists["extensions"].append(extension(seg))
-
-    def _party_detail(self, seg: Segment) -> None:
-        if not contact_segment(self.lists["parties"][-1]["contacts"], seg):
-            self.lists["extensions"].append(extension(seg))
 
     def _node_segment(self, node: Node, seg: Segment) -> None:
         tag, r = seg.tag, self.r

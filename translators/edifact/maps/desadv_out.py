@@ -19,6 +19,9 @@ from translators.canonical import (
 )
 from translators.edifact.maps import codes, terms
 from translators.edifact.maps.common import (
+    DTM_REFERENCE_DATE,
+    RFF_ORDER,
+    RFF_RELEASE,
     number,
     write_dtm,
     write_extension,
@@ -30,7 +33,7 @@ from translators.edifact.maps.common import (
     write_qty,
     write_rff,
 )
-from translators.edifact.maps.desadv import DTM_REFERENCE_DATE, MEA_VOLUME, RFF_ORDER, RFF_RELEASE
+from translators.edifact.maps.desadv import MEA_VOLUME
 from translators.edifact.render import SegmentSpec
 
 DOC_DESPATCH_ADVICE = "351"

@@ -22,7 +22,11 @@ from translators.canonical import (
 )
 from translators.edifact.maps import codes
 from translators.edifact.maps.common import (
+    DTM_REFERENCE_DATE,
+    RFF_ORDER,
+    RFF_RELEASE,
     Doc,
+    OrderReferences,
     Reader,
     contact_segment,
     extension,
@@ -51,8 +55,6 @@ from translators.edifact.syntax import Segment
 
 BGM_NUMBER, BGM_FUNCTION, BGM_RESPONSE = 2, 3, 4
 DOC_ORDER_RESPONSE = "231"
-RFF_ORDER, RFF_RELEASE = "ON", "RE"
-DTM_REFERENCE_DATE = "171"
 STATUS_QTYS = (codes.QTY_TO_DELIVER, codes.QTY_BACKORDER)
 PARTY_GROUP = frozenset({"LOC", "FII", "DOC", "CTA", "COM", "RFF"})
 LINE_LISTS = ("items", "descriptions", "statuses", "schedules", "dates", "references", "notes", "extensions")
@@ -69,7 +71,7 @@ def _status(seg: Segment) -> tuple[AckStatus, str | None, Purpose, str | None]:
     return status, status_code, purpose, purpose_code
 
 
-class OrdrspReader:
+class OrdrspReader(OrderReferences):
     """One pass over an ORDRSP body; ``context`` names the open segment group."""
 
     def __init__(self, message: RawMessage) -> None:
@@ -80,6 +82,10 @@ class OrdrspReader:
         self.line: dict[str, Any] | None = None
         self.context = ""
         self.prev: Segment | None = None
+
+    @property
+    def order_fields(self) -> Doc:
+        return self.head
 
     def read(self) -> Acknowledgement:
         for seg in self.r.message.body:
@@ -154,27 +160,6 @@ class OrdrspReader:
         else:
             self.context = ""
             lists["extensions"].append(extension(seg))
-
-    def _reference(self, seg: Segment) -> None:
-        qualifier = seg.get(1, 1)
-        if qualifier == RFF_ORDER and "po_number" not in self.head:
-            self.head["po_number"] = seg.get(1, 2)
-            self.context = "RFF-ON"
-        elif qualifier == RFF_RELEASE and "release_number" not in self.head:
-            self.head["release_number"] = seg.get(1, 2)
-        else:
-            self.lists["references"].append(read_rff(seg))
-
-    def _reference_date(self, seg: Segment) -> None:
-        date = read_dtm(self.r, seg)
-        if self.context == "RFF-ON" and date is not None and date["qualifier"] == DTM_REFERENCE_DATE:
-            self.head["po_date"] = date["date"]
-        else:
-            self.lists["extensions"].append(extension(seg))
-
-    def _party_detail(self, seg: Segment) -> None:
-        if not contact_segment(self.lists["parties"][-1]["contacts"], seg):
-            self.lists["extensions"].append(extension(seg))
 
     def _open_line(self, seg: Segment) -> None:
         self._close_line()
