@@ -3,10 +3,10 @@ rendered; other codes are synonyms read as that member with the partner's code k
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import TypeVar
 
+from translators import codemap
 from translators.canonical import (
     AckStatus,
     DateKind,
@@ -22,29 +22,11 @@ from translators.canonical import (
 E = TypeVar("E", bound=StrEnum)
 
 
-@dataclass(frozen=True)
-class CodeMap(Generic[E]):
-    """Codes of one EDIFACT data element for one canonical enum; unknown codes read as ``other``."""
-
-    by_code: dict[str, E]
-    by_member: dict[E, str]
-    other: E
-
-    @classmethod
-    def build(cls, pairs: tuple[tuple[str, E], ...], other: E) -> CodeMap[E]:
-        by_member: dict[E, str] = {}
-        for code, member in pairs:
-            by_member.setdefault(member, code)
-        return cls(dict(pairs), by_member, other)
-
-    def read(self, code: str) -> tuple[E, str | None]:
-        member = self.by_code.get(code)
-        if member is None:
-            return self.other, code or None
-        return member, (None if self.by_member[member] == code else code or None)
+class CodeMap(codemap.CodeMap[E]):
+    """EDIFACT elements are rendered as strings: no code is an empty component."""
 
     def code(self, member: E, qualifier: str | None) -> str:
-        return qualifier or self.by_member.get(member, "")
+        return super().code(member, qualifier) or ""
 
 
 # 1225 message function

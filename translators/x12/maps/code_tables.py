@@ -3,10 +3,6 @@ the others are synonyms read as that member, their code kept in ``qualifier`` so
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Generic, TypeVar
-
 from translators.canonical import (
     AckLevelStatus,
     AckStatus,
@@ -19,36 +15,7 @@ from translators.canonical import (
     Purpose,
     ReferenceKind,
 )
-
-E = TypeVar("E", bound=StrEnum)
-
-
-@dataclass(frozen=True)
-class CodeMap(Generic[E]):
-    """Codes of one X12 element for one canonical enum, with ``other`` for codes the enum lacks."""
-
-    by_code: dict[str, E]
-    by_member: dict[E, str]
-    other: E
-
-    @classmethod
-    def build(cls, pairs: tuple[tuple[str, E], ...], other: E) -> CodeMap[E]:
-        by_member: dict[E, str] = {}
-        for code, member in pairs:
-            by_member.setdefault(member, code)
-        return cls(dict(pairs), by_member, other)
-
-    def read(self, code: str) -> tuple[E, str | None]:
-        """The member for ``code`` and the code to keep as qualifier (None when it is the usual one)."""
-        member = self.by_code.get(code)
-        if member is None:
-            return self.other, code
-        return member, (None if self.by_member[member] == code else code)
-
-    def code(self, member: E, qualifier: str | None) -> str | None:
-        """The code to render: the qualifier if given, else the usual code of the member (None if none)."""
-        return qualifier or self.by_member.get(member)
-
+from translators.codemap import CodeMap
 
 PURPOSE = CodeMap.build(
     (
