@@ -6,6 +6,7 @@ With ``CI=true`` a missing service fails the test loudly; elsewhere it is skippe
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
@@ -23,15 +24,39 @@ REDIS_URL = os.environ.get("EDIGW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
+def require_available(available: object, what: str) -> None:
+    """A missing service, peer program or shared sample folder: fail under CI=true, skip (with the
+    reason shown) elsewhere. Every such precondition goes through here, so CI never skips silently."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {what}: these tests must run", pytrace=False)
+    pytest.skip(what)
+
+
 def require_service(name: str, host: str, port: int) -> None:
     try:
         with socket.create_connection((host, port), timeout=2):
             return
     except OSError as exc:
-        message = f"{name} is not reachable on {host}:{port} ({exc})"
-        if IN_CI:
-            pytest.fail(f"CI=true and {message}: integration tests must run", pytrace=False)
-        pytest.skip(message)
+        require_available(False, f"{name} is not reachable on {host}:{port} ({exc})")
+
+
+@pytest.fixture
+def openssl_cli() -> str:
+    """The openssl CLI, an independent peer for CMS and certificate tests."""
+    path = shutil.which("openssl")
+    require_available(path, "the openssl CLI is not installed (make tools installs it)")
+    assert path is not None
+    return path
+
+
+@pytest.fixture
+def ssh_keygen() -> str:
+    path = shutil.which("ssh-keygen")
+    require_available(path, "ssh-keygen (openssh-client) is not installed (make tools installs it)")
+    assert path is not None
+    return path
 
 
 @pytest.fixture

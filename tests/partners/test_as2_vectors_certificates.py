@@ -20,12 +20,15 @@ from partners.certificates import (
 from partners.chains import chain_problems, order_chain
 from partners.errors import CertificateReason
 from partners.keys import certificate_matches_key, load_key_bundle, load_private_key
+from tests.conftest import require_available
 from tests.partners.certs import openssl
 
 VECTORS = Path(__file__).resolve().parents[3] / "shared" / "as2-vectors"
-pytestmark = pytest.mark.skipif(
-    not (VECTORS / "MANIFEST.tsv").exists(), reason="as2-vectors folder not present"
-)
+
+
+@pytest.fixture(autouse=True)
+def _vectors_present() -> None:
+    require_available((VECTORS / "MANIFEST.tsv").exists(), f"the shared AS2 vectors are missing at {VECTORS}")
 
 
 def manifest(kind: str) -> list[dict[str, str]]:
@@ -48,8 +51,7 @@ KEY_PAIRS = [
 def test_every_vector_certificate_loads_as_openssl_reads_it(name: str) -> None:
     certs = load_certificates((VECTORS / name).read_bytes())
     assert certs
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl CLI not installed")
+    require_available(shutil.which("openssl"), "the openssl CLI is not installed")
     out = openssl(
         "x509", "-in", str(VECTORS / name), "-noout", "-fingerprint", "-sha256", "-serial", cwd=VECTORS
     )

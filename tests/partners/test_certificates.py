@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,7 @@ from partners.errors import CertificateError, CertificateReason
 from partners.signatures import is_signed_by
 from tests.partners.certs import DER, NOW, ec_key, make_cert, name, openssl, pem, rsa_key
 
-needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl CLI not installed")
+needs_openssl = pytest.mark.usefixtures("openssl_cli")
 
 
 @pytest.fixture(scope="module")

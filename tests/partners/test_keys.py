@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from partners.keys import (
 )
 from tests.partners.certs import NOW, make_cert, openssl, rsa_key
 
-needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl CLI not installed")
+needs_openssl = pytest.mark.usefixtures("openssl_cli")
 BOTH = frozenset({CertificateUsage.SIGN, CertificateUsage.ENCRYPT})
 SUBJECT = DistinguishedName(common_name="edigw-station", organization="Example Manufacturing", country="DE")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -72,7 +71,7 @@ def test_model_accepts_a_line_and_keeps_the_comment() -> None:
     assert SshPublicKey.model_validate(key.model_dump()) == key
 
 
-@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen (openssh-client) not installed")
+@pytest.mark.usefixtures("ssh_keygen")
 def test_fingerprint_matches_ssh_keygen(tmp_path: Path) -> None:
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "id")], check=True)
     line = (tmp_path / "id.pub").read_text().strip()

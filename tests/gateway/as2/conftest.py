@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import require_available
 
 from .keys import Identity, make_identity
 from .openssl_peer import OpenSSLPeer
@@ -35,8 +35,5 @@ def stranger(key_dir: Path) -> Identity:
 
 @pytest.fixture
 def peer(partner: Identity, us: Identity, tmp_path: Path) -> OpenSSLPeer:
-    if shutil.which("openssl") is None:
-        if IN_CI:
-            pytest.fail("CI=true but the openssl CLI (the AS2 interop peer) is not installed", pytrace=False)
-        pytest.skip("the openssl CLI is not installed")
+    require_available(shutil.which("openssl"), "the openssl CLI (the AS2 interop peer) is not installed")
     return OpenSSLPeer(partner, us, tmp_path)

@@ -26,7 +26,7 @@ from gateway.models.base import utcnow
 from gateway.models.exchange import ExchangeStatus
 from gateway.onboarding.service import set_enabled, update_partner
 from gateway.sftp.credentials import store_secret
-from tests.conftest import IN_CI
+from tests.conftest import require_available
 from tests.gateway.as2.keys import Identity, make_identity
 from tests.gateway.as2.openssl_peer import OpenSSLPeer
 from tests.partners.certs import make_cert, rsa_key
@@ -310,10 +310,7 @@ def test_missing_partner_certificate_fails_with_a_setup_error(
 def test_openssl_decrypts_and_verifies_what_we_sent(
     outbound: Outbound, us: Identity, partner: Identity, peer: As2Peer, tmp_path: Path
 ) -> None:
-    if shutil.which("openssl") is None:
-        if IN_CI:
-            pytest.fail("CI=true but the openssl CLI (the AS2 interop peer) is not installed", pytrace=False)
-        pytest.skip("the openssl CLI is not installed")
+    require_available(shutil.which("openssl"), "the openssl CLI (the AS2 interop peer) is not installed")
     exchange_id = _send(
         outbound, us, peer, partner, signature_algorithm="sha384", encryption_algorithm="3des"
     )

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from gateway.config import Settings
 from gateway.db import get_database
 from gateway.onboarding.service import create_partner
-from tests.conftest import IN_CI
+from tests.conftest import require_available
 
 SFTP_CLIENT = "/usr/bin/sftp"
 SSHD = "/usr/sbin/sshd"
@@ -32,12 +32,8 @@ SSHD_START_SECONDS = 20.0
 
 def require_tool(path: str) -> None:
     """A missing peer program fails under CI=true and skips (with the reason) elsewhere."""
-    if Path(path).exists() or shutil.which(path):
-        return
-    message = f"{path} is not installed (make tools installs the OpenSSH peers)"
-    if IN_CI:
-        pytest.fail(f"CI=true and {message}", pytrace=False)
-    pytest.skip(message)
+    available = Path(path).exists() or shutil.which(path)
+    require_available(available, f"{path} is not installed (make tools installs the OpenSSH peers)")
 
 
 @dataclass(frozen=True)

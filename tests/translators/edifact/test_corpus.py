@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import IN_CI, SHARED
+from tests.conftest import SHARED, require_available
 from translators.canonical import AckLevelStatus
 from translators.edifact.contrl import render_contrl
 from translators.edifact.translate import translate
@@ -31,10 +31,7 @@ ROWS = rows()
 
 
 def test_corpus_is_present_in_ci() -> None:
-    if not ROWS:
-        if IN_CI:
-            pytest.fail(f"CI=true but the EDI corpus is missing at {CORPUS}", pytrace=False)
-        pytest.skip("EDI corpus not available")
+    require_available(ROWS, f"the shared EDI corpus is missing at {CORPUS}")
     assert len(ROWS) >= 10
 
 

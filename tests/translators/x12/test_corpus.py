@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_available
 from translators.api import translate_inbound
 from translators.canonical import AckLevelStatus, FunctionalAck
 from translators.errors import (
@@ -25,7 +25,6 @@ from translators.result import TranslationResult
 
 SHARED = Path(__file__).resolve().parents[4] / "shared"
 CORPUS = SHARED / "corpus"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 NOW = dt.datetime(2026, 3, 1, 12, 0)
 
 # Files whose envelope is sound but whose content breaks an element rule; the set is rejected in the 997.
@@ -49,10 +48,7 @@ ROWS = _rows()
 
 
 def test_corpus_is_present() -> None:
-    if not CORPUS.is_dir():
-        if IN_CI:
-            pytest.fail("CI=true but the shared EDI corpus is missing", pytrace=False)
-        pytest.skip("EDI corpus not available")
+    require_available(CORPUS.is_dir(), f"the shared EDI corpus is missing at {CORPUS}")
     assert ROWS, "MANIFEST.tsv lists no X12 files"
 
 
