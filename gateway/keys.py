@@ -10,6 +10,8 @@ import base64
 import binascii
 import os
 import secrets
+from functools import lru_cache
+from pathlib import Path
 
 from gateway.config import Settings
 from gateway.errors import GatewayError
@@ -39,7 +41,12 @@ def _decode(text: str) -> bytes:
 
 
 def _generated(settings: Settings) -> bytes:
-    path = settings.data_dir.resolve() / GENERATED_KEY_FILE
+    return _generated_at(settings.data_dir.resolve() / GENERATED_KEY_FILE)
+
+
+@lru_cache(maxsize=8)
+def _generated_at(path: Path) -> bytes:
+    """Create the key file once, then read it once per process (it never changes)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -35,9 +35,10 @@ def test_unready_partner_gets_findings_and_no_message(
     report = run_check(get_database(outbound.settings), outbound.settings, partner_id, wait_seconds=0)
     assert report.ready is False
     assert report.exchange_id is None
-    errors = [f for f in report.findings if f["severity"] == "error"]
-    assert errors
-    assert all(f["setting"].startswith("transports") or f["setting"] for f in errors)
+    errors = {f["code"]: f for f in report.findings if f["severity"] == "error"}
+    assert set(errors) == {"no_partner_encryption_certificate", "no_partner_verification_certificate"}
+    assert errors["no_partner_encryption_certificate"]["setting"] == "transports.as2.encrypt"
+    assert "no active encryption certificate" in errors["no_partner_encryption_certificate"]["message"]
     assert report.outcome.startswith("not ready")
     assert peer.requests == []
 
