@@ -231,6 +231,14 @@ def reflected(url: str, name: str) -> Table:
     return Table(table, MetaData(schema=schema), autoload_with=staging_database(url).engine)
 
 
+def forget_staging() -> None:
+    """Drop the cached engines and reflected tables (after the ERP changed its tables)."""
+    reflected.cache_clear()
+    for database in _databases.values():
+        database.dispose()
+    _databases.clear()
+
+
 @dataclass
 class SqlStagingConnector:
     """Insert each delivery as header + lines into the ERP's staging tables, once."""

@@ -5,48 +5,24 @@ column mapping renames and leaves out columns."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import Column, MetaData, Numeric, String, Table, Text, create_engine, select, text
+from sqlalchemy import Column, MetaData, Numeric, String, Table, Text, create_engine, select
 
 from gateway.config import Settings
 from gateway.db import get_database
 from gateway.erp.connectors import Delivery, build_connector
-from gateway.erp.staging import SqlStagingConnector, reflected, staging_metadata
+from gateway.erp.staging import SqlStagingConnector
 from gateway.erp.tasks import sync
 from gateway.models import ErpDelivery, JobStatus, OutboxJob
 from gateway.outbox import run_job
 from tests.gateway.edi_samples import purchase_order
 from translators.canonical import ItemId, ItemIdKind, Quantity, ShipItem, ShipNotice, ShipOrder
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def staging_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'erp-staging.db'}"
-    else:
-        yield request.getfixturevalue("pg_url")
-    reflected.cache_clear()
-
-
-def _rows(url: str, table: str) -> list[dict[str, Any]]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY id"))]
-    finally:
-        engine.dispose()
-
-
-def _create_default_tables(url: str) -> None:
-    engine = create_engine(url)
-    staging_metadata().create_all(engine)
-    engine.dispose()
+from .conftest import create_default_tables, staging_rows
 
 
 def _connector(url: str, **mapping: Any) -> SqlStagingConnector:
@@ -72,7 +48,7 @@ def _po_delivery(number: str = "PO-1001", document_id: int = 7) -> Delivery:
 
 
 def test_header_and_lines_are_staged_once(staging_url: str) -> None:
-    _create_default_tables(staging_url)
+    create_default_tables(staging_url)
     connector = _connector(staging_url)
 
     first = connector.deliver(_po_delivery())
@@ -80,13 +56,13 @@ def test_header_and_lines_are_staged_once(staging_url: str) -> None:
 
     assert first == "staged in edigw_erp_header with 3 lines"
     assert again == "already staged in edigw_erp_header"
-    [header] = _rows(staging_url, "edigw_erp_header")
+    [header] = staging_rows(staging_url, "edigw_erp_header")
     assert header["delivery_key"] == "edigw-document-7"
     assert (header["kind"], header["partner"], header["po_number"]) == ("purchase_order", "acme", "PO-1001")
     assert header["document_date"] == "2026-11-20"
     assert header["line_count"] == 3
     assert '"po_number":"PO-1001"' in header["document"]
-    lines = _rows(staging_url, "edigw_erp_line")
+    lines = staging_rows(staging_url, "edigw_erp_line")
     assert [(r["line_index"], r["line_number"], Decimal(r["quantity"]), r["unit"]) for r in lines] == [
         (1, "1", Decimal(5), "EA"),
         (2, "2", Decimal(10), "EA"),
@@ -95,7 +71,7 @@ def test_header_and_lines_are_staged_once(staging_url: str) -> None:
 
 
 def test_ship_notice_lines_carry_their_po(staging_url: str) -> None:
-    _create_default_tables(staging_url)
+    create_default_tables(staging_url)
     item = ItemId(kind=ItemIdKind.BUYER_PART, value="A-1")
     notice = ShipNotice(
         shipment_id="SH-1",
@@ -121,9 +97,9 @@ def test_ship_notice_lines_carry_their_po(staging_url: str) -> None:
 
     _connector(staging_url).deliver(delivery)
 
-    [header] = _rows(staging_url, "edigw_erp_header")
+    [header] = staging_rows(staging_url, "edigw_erp_header")
     assert (header["shipment_id"], header["po_number"], header["line_count"]) == ("SH-1", "PO-1", 2)
-    lines = _rows(staging_url, "edigw_erp_line")
+    lines = staging_rows(staging_url, "edigw_erp_line")
     assert [(r["po_number"], r["item"], Decimal(r["quantity"]), r["unit"]) for r in lines] == [
         ("PO-1", "A-1", Decimal(4), "EA"),
         ("PO-2", None, Decimal("2.5"), "KG"),
@@ -204,14 +180,14 @@ def test_sync_document_job_stages_and_records_the_attempt(
     import gateway.erp.tasks as tasks
     from tests.gateway.test_erp_delivery import _document_job
 
-    _create_default_tables(staging_url)
+    create_default_tables(staging_url)
     settings = migrated.model_copy(update={"erp_connector": "sql", "erp_staging_url": SecretStr(staging_url)})
     monkeypatch.setattr(tasks, "get_settings", lambda: settings)
     job_id = _document_job(settings)
 
     assert run_job(settings, job_id, sync)
 
-    [header] = _rows(staging_url, "edigw_erp_header")
+    [header] = staging_rows(staging_url, "edigw_erp_header")
     with get_database(settings).sessions() as session:
         job = session.get(OutboxJob, job_id)
         assert job is not None and job.status == JobStatus.DONE
