@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -21,11 +20,10 @@ from sqlalchemy import create_engine, select, text
 
 from gateway.config import Settings
 from gateway.db import get_database, upgrade
-from gateway.erp.staging import staging_metadata
 from gateway.inbound.service import Received, accept
 from gateway.models import Exchange, ExchangeStatus, JobStatus, OutboxJob
 from gateway.onboarding.service import create_partner
-from tests.conftest import PG_ADMIN_URL, require_available
+from tests.conftest import require_available
 from tests.gateway.edi_samples import x12_850, x12_partner
 from tests.integration.processes import Child, start, stop_all, wait_until
 
@@ -87,25 +85,6 @@ def _wait_for_port(port: int) -> None:
         except OSError:
             time.sleep(0.05)
     raise AssertionError(f"redis did not listen on {port}")
-
-
-@pytest.fixture
-def staging_pg_url(pg_url: str) -> Iterator[str]:
-    """A second PostgreSQL database, the ERP's, with the default staging tables."""
-    name = f"erp_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    engine = create_engine(url)
-    staging_metadata().create_all(engine)
-    engine.dispose()
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _staged(url: str) -> list[str]:
