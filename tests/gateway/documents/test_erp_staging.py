@@ -195,3 +195,21 @@ def test_sync_document_job_stages_and_records_the_attempt(
     assert (attempt.connector, attempt.outcome) == ("sql", "delivered")
     assert attempt.idempotency_key == header["delivery_key"]
     assert header["po_number"] == "PO-1001"
+
+
+def test_cli_prints_and_creates_the_default_tables(staging_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from gateway.cli import app
+
+    settings = Settings(erp_staging_url=SecretStr(staging_url), erp_staging_header_table="po_in")
+    monkeypatch.setattr("gateway.erp.cli.get_settings", lambda: settings)
+    printed = CliRunner().invoke(app, ["erp", "staging-tables"])
+    assert printed.exit_code == 0, printed.output
+    assert "CREATE TABLE po_in" in printed.output
+    assert "UNIQUE (delivery_key)" in printed.output
+
+    created = CliRunner().invoke(app, ["erp", "staging-tables", "--create"])
+    assert created.exit_code == 0, created.output
+    assert staging_rows(staging_url, "po_in") == []
+    assert staging_rows(staging_url, "edigw_erp_outbound") == []
