@@ -124,7 +124,7 @@ def test_a_broker_restart_mid_flight_loses_and_doubles_nothing(
             with get_database(settings).transaction() as session:
                 data = x12_850(f"PO-{n:03d}", control=n + 1)
                 accept(session, settings, Received(partner_id, "as2", data, "po.edi", f"<m{n}@acme>"))
-        wait_until(lambda: len(_staged(staging_pg_url)) >= 3, 90, "the first POs at the ERP", children)
+        wait_until(lambda: len(_staged(staging_pg_url)) >= 1, 90, "the first PO at the ERP", children)
 
         before = len(_staged(staging_pg_url))
         restart_broker(3.0)  # every queued and unacknowledged message is gone with it
