@@ -12,16 +12,17 @@ may hold only what the ERP imports. ``delivery_key`` is the one column every hea
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
     Integer,
     MetaData,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.types import TypeEngine
 
 from gateway.db import Database
 from gateway.erp.connectors import Delivery
@@ -201,12 +203,19 @@ def _mapped(fields: Mapping[str, Any], columns: Mapping[str, str], table: Table)
     for name, value in fields.items():
         column = columns.get(name, name)
         if column and column in table.c:
-            row[column] = str(value) if isinstance(value, Decimal) and _is_text(table, column) else value
+            row[column] = _fit(value, table.c[column].type)
     return row
 
 
-def _is_text(table: Table, column: str) -> bool:
-    return isinstance(table.c[column].type, String | Text)
+def _fit(value: Any, kind: TypeEngine[Any]) -> Any:
+    """The value as the ERP's column type takes it: text for text columns, a date for date columns."""
+    if value is None:
+        return None
+    if isinstance(kind, String | Text) and not isinstance(value, str):
+        return value.isoformat() if isinstance(value, dt.datetime) else str(value)
+    if isinstance(kind, Date) and not isinstance(kind, DateTime) and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    return value
 
 
 def _split(name: str) -> tuple[str | None, str]:

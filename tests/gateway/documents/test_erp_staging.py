@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import Column, MetaData, Numeric, String, Table, Text, create_engine, select
+from sqlalchemy import Column, Date, MetaData, Numeric, String, Table, Text, create_engine, select
 
 from gateway.config import Settings
 from gateway.db import get_database
@@ -115,6 +115,8 @@ def test_column_mapping_renames_and_leaves_out(staging_url: str) -> None:
         Column("EDI_KEY", String(120), unique=True),
         Column("PO_NO", String(80)),
         Column("SUPPLIER", String(64)),
+        Column("PO_DATE", Date),
+        Column("LINES", String(5)),
         Column("PAYLOAD", Text),
     )
     Table(
@@ -137,6 +139,8 @@ def test_column_mapping_renames_and_leaves_out(staging_url: str) -> None:
             "po_number": "PO_NO",
             "partner": "SUPPLIER",
             "document": "PAYLOAD",
+            "document_date": "PO_DATE",
+            "line_count": "LINES",
             "number": "",
         },
         erp_staging_line_columns={
@@ -156,6 +160,8 @@ def test_column_mapping_renames_and_leaves_out(staging_url: str) -> None:
         headers = conn.execute(select(header_table)).all()
         lines = conn.execute(select(line_table)).all()
     assert [(h.EDI_KEY, h.PO_NO, h.SUPPLIER) for h in headers] == [("edigw-document-11", "PO-9", "acme")]
+    header = dict(headers[0]._mapping)
+    assert (header["PO_DATE"], header["LINES"]) == (dt.date(2026, 11, 20), "3")
     assert [(r.LINE_NO, Decimal(r.QTY), r.UOM) for r in lines] == [
         ("1", Decimal(5), "EA"),
         ("2", Decimal(10), "EA"),
