@@ -18,6 +18,7 @@ from gateway.certificates.cli import certs_app, stations_app
 from gateway.cli_documents import register as register_document_commands
 from gateway.config import AREAS, get_settings
 from gateway.db import get_database, upgrade
+from gateway.erp.cli import erp_app
 from gateway.models import JobStatus, OutboxJob, Role
 from gateway.observability import configure_logging, logging_dict_config
 from gateway.onboarding.cli import partners_app
@@ -42,6 +43,7 @@ app.add_typer(evidence_app, name="evidence")
 app.add_typer(messages_app, name="messages")
 app.add_typer(sftp_app, name="sftp")
 app.add_typer(outbound_app, name="outbound")
+app.add_typer(erp_app, name="erp")
 app.command("sftp-server")(sftp_server)
 register_document_commands(app)
 

@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
 
-    erp_connector: Literal["file", "webhook", "none"] = Field(
+    erp_connector: Literal["file", "webhook", "sql", "none"] = Field(
         default="file", description="How canonical documents reach the ERP."
     )
     erp_file_dir: Path | None = Field(
@@ -58,6 +58,31 @@ class Settings(BaseSettings):
         default=None, description="HMAC-SHA256 key for X-Edigw-Signature."
     )
     erp_timeout_seconds: float = Field(default=30.0, gt=0)
+    erp_staging_url: SecretStr | None = Field(
+        default=None, description="SQLAlchemy URL of the ERP's staging database (sql connector, polling)."
+    )
+    erp_staging_header_table: str = Field(
+        default="edigw_erp_header", description="Staging table for document headers and events."
+    )
+    erp_staging_line_table: str = Field(default="edigw_erp_line", description="Staging table for lines.")
+    erp_staging_header_columns: dict[str, str] = Field(
+        default_factory=dict, description="Header field -> column name (JSON); default: same name."
+    )
+    erp_staging_line_columns: dict[str, str] = Field(
+        default_factory=dict, description="Line field -> column name (JSON); default: same name."
+    )
+    erp_staging_outbound_table: str | None = Field(
+        default=None, description="Staging table the ERP writes documents for partners into (polled)."
+    )
+    erp_staging_poll_seconds: float = Field(
+        default=10.0, gt=0, description="How often the outbound staging table is polled."
+    )
+    erp_staging_poll_batch: int = Field(default=100, ge=1, description="Rows taken per poll.")
+    erp_order_wait_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="How long an 855/856 waits for its PO to reach the ERP before it is delivered flagged.",
+    )
 
     as2_max_body_bytes: int = Field(
         default=100 * 1024 * 1024, ge=1024, description="Largest AS2 request body."

@@ -52,6 +52,18 @@ class IoHandler:
 
 
 MAX_ERROR_CHARS = 4000
+WAITING_KEY = "waiting_for"
+
+
+class Deferred(Exception):  # noqa: N818 - not an error: the job is not due yet
+    """Raised by a handler whose job must wait for something else (e.g. a ship notice for its PO to reach
+    the ERP): the job is pending again after ``seconds`` without using up an attempt, with ``waiting_for``
+    in its args so whatever it waits for can wake it early (``wake``)."""
+
+    def __init__(self, waiting_for: str, seconds: float) -> None:
+        super().__init__(f"waiting for {waiting_for}")
+        self.waiting_for = waiting_for
+        self.seconds = seconds
 
 
 def enqueue(
@@ -220,6 +232,34 @@ def _record_failure(
             log.warning("outbox job failed, will retry", extra={"job_id": job_id, "error": text})
 
 
+def _defer(db: Database, job_id: int, deferred: Deferred) -> None:
+    with db.transaction() as session:
+        job = session.get(OutboxJob, job_id, with_for_update=True)
+        if job is None or job.status != JobStatus.RUNNING:
+            return
+        job.status = JobStatus.PENDING
+        job.attempts = max(0, job.attempts - 1)
+        job.available_at = utcnow() + timedelta(seconds=deferred.seconds)
+        deferrals = int(job.args.get("deferrals", 0)) + 1
+        job.args = job.args | {WAITING_KEY: deferred.waiting_for, "deferrals": deferrals}
+    log.info("outbox job deferred", extra={"job_id": job_id, "waiting_for": deferred.waiting_for})
+
+
+def wake(session: Session, task: str, waiting_for: str) -> int:
+    """Make the pending ``task`` jobs deferred on ``waiting_for`` due now; returns how many."""
+    result = session.execute(
+        update(OutboxJob)
+        .where(
+            OutboxJob.task == task,
+            OutboxJob.status == JobStatus.PENDING,
+            OutboxJob.args[WAITING_KEY].as_string() == waiting_for,
+        )
+        .values(available_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def _complete(db: Database, job_id: int, work: Callable[[Session, OutboxJob], None]) -> bool:
     with db.transaction() as session:
         job = session.get(OutboxJob, job_id, with_for_update=True)
@@ -254,6 +294,9 @@ def run_job(settings: Settings, job_id: int, handler: JobHandler | IoHandler) ->
         if isinstance(handler, IoHandler):
             return _run_io(db, job_id, handler)
         return _complete(db, job_id, handler)
+    except Deferred as deferred:
+        _defer(db, job_id, deferred)
+        return False
     except Exception as exc:
         hook = handler.on_failure if isinstance(handler, IoHandler) else None
         _record_failure(db, settings, job_id, exc, hook)

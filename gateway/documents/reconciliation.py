@@ -4,11 +4,17 @@ are recorded; an answer whose PO is not known yet waits (until ``WAIT``) and is 
 is stored and by the periodic sweep. Functional acks (997/999/TA1/CONTRL) are linked to the outbound
 exchange they acknowledge, and exchanges whose expected ack has not come are reported overdue.
 
+A reconciliation that ends with deviations or unmatched is emitted as an event for the ERP: an
+``erp.sync_event`` job (``reconciliation`` event, delivered through the ERP connector after the answer
+itself), one per row and outcome, so running the reconciliation again emits nothing new.
+
 Jobs: ``documents.reconcile`` (one document; safe to run twice), ``documents.sweep_reconciliation``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,6 +48,9 @@ log = logging.getLogger(__name__)
 
 RECONCILE_TASK = "documents.reconcile"
 SWEEP_TASK = "documents.sweep_reconciliation"
+EVENT_TASK = "erp.sync_event"
+EVENT = "reconciliation"
+EVENT_STATUSES = frozenset({ReconciliationStatus.DEVIATIONS, ReconciliationStatus.UNMATCHED})
 ANSWER_KINDS = frozenset({"acknowledgement", "ship_notice"})
 PO_KIND = "purchase_order"
 FUNCTIONAL_ACK_KIND = "functional_ack"
@@ -149,27 +158,64 @@ def _row(session: Session, answer: Document, po_number: str, now: datetime) -> R
             checked_at=now,
         )
         session.add(row)
+        session.flush()
     return row
 
 
-def _settle(session: Session, row: Reconciliation, answer: Document, now: datetime) -> None:
+def event_of(row: Reconciliation, answer: Document) -> dict[str, Any]:
+    """The ``reconciliation`` event the ERP receives about a row."""
+    return {
+        "event": EVENT,
+        "reconciliation_id": row.id,
+        "status": row.status.value,
+        "partner_id": row.partner_id,
+        "document_id": answer.id,
+        "document_kind": answer.kind,
+        "document_number": answer.number,
+        "po_number": row.po_number,
+        "po_document_id": row.po_document_id,
+        "deviations": row.deviations,
+        "lines": row.lines,
+        "url": f"/v1/documents/{answer.id}/reconciliation",
+    }
+
+
+def _emit(session: Session, settings: Settings, row: Reconciliation, answer: Document) -> None:
+    """Queue the event for this row's outcome (once per distinct outcome)."""
+    outcome = json.dumps([row.status.value, row.deviations], sort_keys=True, default=str)
+    digest = hashlib.sha256(outcome.encode()).hexdigest()[:16]
+    key = f"edigw-reconciliation-{row.id}-{digest}"
+    args = {"event": event_of(row, answer), "idempotency_key": key}
+    enqueue(session, settings, EVENT_TASK, subject_type="document", subject_id=answer.id, args=args,
+            dedup_key=f"{EVENT_TASK}:{key}")  # fmt: skip
+
+
+def _settle(
+    session: Session, settings: Settings, row: Reconciliation, answer: Document, now: datetime
+) -> None:
     po = find_po(session, answer.partner_id, row.po_number)
     row.checked_at = now
     if po is None:
         expired = row.wait_until <= now
         row.status = ReconciliationStatus.UNMATCHED if expired else ReconciliationStatus.WAITING
-        return
-    row.po_document_id = po.id
-    row.deviations, row.lines = _compare(session, po, answer, row.po_number)
-    row.status = ReconciliationStatus.DEVIATIONS if row.deviations else ReconciliationStatus.MATCHED
+    else:
+        row.po_document_id = po.id
+        row.deviations, row.lines = _compare(session, po, answer, row.po_number)
+        row.status = ReconciliationStatus.DEVIATIONS if row.deviations else ReconciliationStatus.MATCHED
     if row.deviations:
         log.warning(
             "deviations from purchase order",
-            extra={"document_id": answer.id, "po_document_id": po.id, "deviations": len(row.deviations)},
+            extra={
+                "document_id": answer.id,
+                "po_document_id": row.po_document_id,
+                "deviations": len(row.deviations),
+            },
         )
+    if row.status in EVENT_STATUSES:
+        _emit(session, settings, row, answer)
 
 
-def _answer_po_numbers(answer: Document) -> list[str]:
+def answer_po_numbers(answer: Document) -> list[str]:
     parsed = document_from_dict(answer.canonical)
     if isinstance(parsed, ShipNotice):
         return po_numbers(parsed)
@@ -177,7 +223,9 @@ def _answer_po_numbers(answer: Document) -> list[str]:
     return [parsed.po_number.strip()]
 
 
-def reconcile(session: Session, document_id: int, now: datetime | None = None) -> list[Reconciliation]:
+def reconcile(
+    session: Session, settings: Settings, document_id: int, now: datetime | None = None
+) -> list[Reconciliation]:
     """Link one stored document to what it answers and record the deviations (idempotent)."""
     moment = now or utcnow()
     document = session.get(Document, document_id)
@@ -189,15 +237,15 @@ def reconcile(session: Session, document_id: int, now: datetime | None = None) -
     if document.kind not in ANSWER_KINDS:
         return []
     rows = []
-    for po_number in _answer_po_numbers(document):
+    for po_number in answer_po_numbers(document):
         row = _row(session, document, po_number[:80], moment)
-        _settle(session, row, document, moment)
+        _settle(session, settings, row, document, moment)
         rows.append(row)
     session.flush()
     return rows
 
 
-def sweep(session: Session, now: datetime | None = None) -> list[int]:
+def sweep(session: Session, settings: Settings, now: datetime | None = None) -> list[int]:
     """Check every waiting answer again (its PO may have come another way); expired ones become
     UNMATCHED. Returns the ids of the rows that stopped waiting."""
     moment = now or utcnow()
@@ -212,7 +260,7 @@ def sweep(session: Session, now: datetime | None = None) -> list[int]:
     for row in list(rows):
         answer = session.get(Document, row.document_id)
         assert answer is not None
-        _settle(session, row, answer, moment)
+        _settle(session, settings, row, answer, moment)
         if row.status is not ReconciliationStatus.WAITING:
             settled.append(row.id)
     return settled

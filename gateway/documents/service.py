@@ -25,6 +25,7 @@ from gateway.config import Settings
 from gateway.documents import counters, reconciliation
 from gateway.documents.envelope import Envelope, envelope_for
 from gateway.documents.keys import DocumentKey, document_key
+from gateway.erp import ordering
 from gateway.errors import ConflictError, InvalidInputError, NotFoundError
 from gateway.models.base import utcnow
 from gateway.models.exchange import Direction, Document, Exchange, ExchangeStatus
@@ -227,6 +228,7 @@ def send_document(
            subject_id=exchange.id)  # fmt: skip
     queue_send(session, settings, exchange)
     reconciliation.after_store(session, settings, row)
+    ordering.po_stored_by_erp(session, row)
     after = {"partner_id": partner_id, "kind": key.kind, "number": key.number, "exchange_id": exchange.id}
     audit(session, by, "document.send", "document", row.id, after=after | numbers)
     log.info("outbound document queued", extra={"document_id": row.id, "exchange_id": exchange.id})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from gateway.config import get_settings
 from gateway.documents import reconciliation
 from gateway.models import OutboxJob
 from gateway.worker import job_task
@@ -15,11 +16,11 @@ from gateway.worker import job_task
 def reconcile(session: Session, job: OutboxJob) -> None:
     """Reconcile the job's document (855/856 with its PO, functional ack with its exchange)."""
     assert job.subject_id is not None
-    rows = reconciliation.reconcile(session, job.subject_id)
+    rows = reconciliation.reconcile(session, get_settings(), job.subject_id)
     job.args = job.args | {"statuses": [r.status.value for r in rows]}
 
 
 @job_task(reconciliation.SWEEP_TASK)
 def sweep_reconciliation(session: Session, job: OutboxJob) -> None:
     """Check every waiting answer again; the expired ones become unmatched."""
-    job.args = job.args | {"settled": reconciliation.sweep(session)}
+    job.args = job.args | {"settled": reconciliation.sweep(session, get_settings())}

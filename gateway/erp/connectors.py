@@ -23,13 +23,16 @@ from gateway.config import Settings
 from gateway.errors import PermanentJobError
 
 RETRYABLE_4XX = frozenset({408, 409, 425, 429})
+DOCUMENT_KINDS = frozenset({"purchase_order", "acknowledgement", "ship_notice"})
 SIGNATURE_HEADER = "X-Edigw-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """What the ERP receives: the canonical document and where it came from."""
+    """What the ERP receives: the canonical document and where it came from, or an event about one
+    (``kind`` e.g. ``reconciliation``, the event in ``canonical``). ``flags`` tell the ERP what is odd
+    about the delivery (e.g. ``po_not_delivered``)."""
 
     document_id: int
     kind: str
@@ -37,16 +40,29 @@ class Delivery:
     partner_code: str
     idempotency_key: str
     canonical: dict[str, Any]
+    flags: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def is_document(self) -> bool:
+        return self.kind in DOCUMENT_KINDS
+
+    @property
+    def file_name(self) -> str:
+        if self.is_document:
+            return f"{self.kind}-{self.document_id}.json"
+        return f"{self.idempotency_key}.json"
 
     def body(self) -> bytes:
-        envelope = {
+        envelope: dict[str, Any] = {
             "document_id": self.document_id,
             "kind": self.kind,
             "number": self.number,
             "partner": self.partner_code,
             "idempotency_key": self.idempotency_key,
-            "document": self.canonical,
+            "document" if self.is_document else "event": self.canonical,
         }
+        if self.flags:
+            envelope["flags"] = list(self.flags)
         return json.dumps(envelope, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -67,7 +83,7 @@ class FileConnector:
 
     def deliver(self, delivery: Delivery) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
-        target = self.folder / f"{delivery.kind}-{delivery.document_id}.json"
+        target = self.folder / delivery.file_name
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".incoming-", suffix=".json")
         try:
             with os.fdopen(fd, "wb") as out:
@@ -116,7 +132,23 @@ def build_connector(settings: Settings) -> Connector | None:
         return None
     if settings.erp_connector == "file":
         return FileConnector(settings.resolved_erp_file_dir)
+    if settings.erp_connector == "sql":
+        return _sql_connector(settings)
     if not settings.erp_webhook_url:
         raise PermanentJobError("EDIGW_ERP_CONNECTOR=webhook needs EDIGW_ERP_WEBHOOK_URL")
     secret = settings.erp_webhook_secret.get_secret_value().encode() if settings.erp_webhook_secret else None
     return WebhookConnector(settings.erp_webhook_url, secret, settings.erp_timeout_seconds)
+
+
+def _sql_connector(settings: Settings) -> Connector:
+    from gateway.erp.staging import SqlStagingConnector
+
+    if settings.erp_staging_url is None:
+        raise PermanentJobError("EDIGW_ERP_CONNECTOR=sql needs EDIGW_ERP_STAGING_URL")
+    return SqlStagingConnector(
+        url=settings.erp_staging_url.get_secret_value(),
+        header_table=settings.erp_staging_header_table,
+        line_table=settings.erp_staging_line_table,
+        header_columns=settings.erp_staging_header_columns,
+        line_columns=settings.erp_staging_line_columns,
+    )

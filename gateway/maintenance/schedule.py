@@ -3,6 +3,7 @@ number of relay replicas enqueue it once (no single beat process to keep alive).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,10 +17,26 @@ QUARTER_HOUR = 900.0
 HALF_MINUTE = 30.0
 
 
+def _always(_settings: Settings) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class Periodic:
+    """A task run once per period; ``interval`` (from the settings) overrides ``every_seconds``, and
+    ``enabled`` leaves it out when the deployment does not use it."""
+
     task: str
     every_seconds: float
+    enabled: Callable[[Settings], bool] = _always
+    interval: Callable[[Settings], float] | None = None
+
+    def period_of(self, settings: Settings) -> float:
+        return self.interval(settings) if self.interval is not None else self.every_seconds
+
+
+def _polls_erp_staging(settings: Settings) -> bool:
+    return settings.erp_staging_url is not None and settings.erp_staging_outbound_table is not None
 
 
 PERIODIC: list[Periodic] = [
@@ -27,6 +44,12 @@ PERIODIC: list[Periodic] = [
     Periodic("outbound.sweep_overdue_mdns", QUARTER_HOUR),
     Periodic("sftp.schedule_pulls", HALF_MINUTE),
     Periodic("documents.sweep_reconciliation", QUARTER_HOUR),
+    Periodic(
+        "erp.poll_staging",
+        HALF_MINUTE,
+        enabled=_polls_erp_staging,
+        interval=lambda settings: settings.erp_staging_poll_seconds,
+    ),
 ]
 
 
@@ -41,5 +64,7 @@ def schedule_due(db: Database, settings: Settings, now: datetime | None = None) 
     moment = (now or utcnow()).timestamp()
     with db.transaction() as session:
         for periodic in PERIODIC:
-            period = int(moment // periodic.every_seconds)
+            if not periodic.enabled(settings):
+                continue
+            period = int(moment // periodic.period_of(settings))
             enqueue(session, settings, periodic.task, dedup_key=f"periodic:{periodic.task}:{period}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -27,7 +28,12 @@ def gateway_env(settings: Settings) -> dict[str, str]:
         value = getattr(settings, name)
         if value is None:
             continue
-        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if isinstance(value, SecretStr):
+            text = value.get_secret_value()
+        elif isinstance(value, dict | list):
+            text = json.dumps(value)  # complex settings are JSON in the environment
+        else:
+            text = str(value)
         env[f"EDIGW_{name.upper()}"] = text
     env["EDIGW_DATA_DIR"] = str(settings.data_dir)
     env["EDIGW_HTTP_PORT"] = str(settings.http_port)

@@ -4,19 +4,21 @@ formats, an operator's API client, and a way to run this test's outbox jobs in-p
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from gateway.app import create_app
 from gateway.auth.service import create_token
 from gateway.certificates import service as certs
 from gateway.config import Settings
 from gateway.db import get_database
+from gateway.erp.staging import forget_staging, staging_metadata
 from gateway.inbound.processing import process_exchange
 from gateway.inbound.service import Received, accept
 from gateway.keys import master_key
@@ -129,3 +131,28 @@ def token(settings: Settings, role: Role) -> dict[str, str]:
 def erp(migrated: Settings) -> dict[str, str]:
     """Headers of the ERP's token (operator role)."""
     return token(migrated, Role.OPERATOR)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def staging_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The ERP's staging database: a SQLite file, or a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'erp-staging.db'}"
+    else:
+        yield request.getfixturevalue("pg_url")
+    forget_staging()
+
+
+def create_default_tables(url: str) -> None:
+    engine = create_engine(url)
+    staging_metadata().create_all(engine)
+    engine.dispose()
+
+
+def staging_rows(url: str, table: str) -> list[dict[str, Any]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY id"))]
+    finally:
+        engine.dispose()

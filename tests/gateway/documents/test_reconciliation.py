@@ -205,9 +205,9 @@ def test_an_answer_whose_po_never_comes_stops_waiting_after_the_bound(
     receive(migrated, partner_id, _from_partner(_ack_855("PO-NEVER"), 504), "<855-orphan@acme>")
     run_reconcile_jobs(migrated)
     with get_database(migrated).transaction() as session:
-        assert reconciliation.sweep(session) == []
+        assert reconciliation.sweep(session, migrated) == []
         later = utcnow() + reconciliation.WAIT + timedelta(minutes=1)
-        assert len(reconciliation.sweep(session, later)) == 1
+        assert len(reconciliation.sweep(session, migrated, later)) == 1
     ack_id = _document_id(client, erp, "acknowledgement", "PO-NEVER")
     [row] = _reconciliation(client, erp, ack_id)
     assert row["status"] == ReconciliationStatus.UNMATCHED.value
