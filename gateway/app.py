@@ -14,6 +14,7 @@ from gateway.audit.endpoints import router as audit_router
 from gateway.auth.endpoints import router as auth_router
 from gateway.certificates.endpoints import router as certificates_router
 from gateway.config import Settings, get_settings
+from gateway.console.endpoints import install as install_console
 from gateway.db import get_database
 from gateway.documents.endpoints import router as documents_router
 from gateway.errors_http import install_error_handlers
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_middleware(app, settings, http)
     for router in ROUTERS:
         app.include_router(router)
+    install_console(app)
 
     install_error_handlers(app)
 
