@@ -15,6 +15,7 @@ from gateway.auth.endpoints import router as auth_router
 from gateway.certificates.endpoints import router as certificates_router
 from gateway.config import Settings, get_settings
 from gateway.console.endpoints import install as install_console
+from gateway.console.metrics import ActivityCollector, KpiCollector
 from gateway.db import get_database
 from gateway.documents.endpoints import router as documents_router
 from gateway.errors_http import install_error_handlers
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     http = HttpMetrics(registry)
     registry.register(OutboxCollector(db))
     registry.register(CertificateExpiryCollector(db))
+    registry.register(KpiCollector(db))
+    registry.register(ActivityCollector(db))
 
     app = FastAPI(title="EDI partner gateway", version="0.1.0")
     app.state.settings = settings

@@ -224,7 +224,9 @@ def dashboard(request: Request, principal: Signed) -> HTMLResponse:
     allow(principal, *STAFF)
     board = build_dashboard(request, principal)
     trend = bar_chart(board.trend, "Messages per day") if board.trend else None
-    fixes = bar_chart(board.kpis.interventions_by_day, "Manual interventions per day") if board.kpis else None
+    fixes = None
+    if board.kpis and any(day.n for day in board.kpis.interventions_by_day):
+        fixes = bar_chart(board.kpis.interventions_by_day, "Manual interventions per day")
     return render(request, "dashboard.html", principal=principal, board=board, trend=trend, fixes=fixes)
 
 
@@ -376,7 +378,11 @@ def document(request: Request, document_id: Id, principal: Signed) -> HTMLRespon
             "wire": wire,
             "acks": ack_views,
             "reconciliations": reconciliation.reconciliation_of(session, document_id),
-            "header": {k: v for k, v in doc.canonical.items() if not isinstance(v, list | dict)},
+            "header": {
+                k: v
+                for k, v in doc.canonical.items()
+                if v not in (None, "") and not isinstance(v, list | dict)
+            },
             "lines": (lines := _lines(doc.canonical)),
             "columns": list(dict.fromkeys(key for row in lines for key in row)),
             "auditor": auditor,
@@ -404,6 +410,14 @@ def _lines(canonical: dict[str, Any]) -> list[dict[str, str]]:
                 flat[key] = str(value)
         out.append(flat)
     return out
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, dict):
+        return " ".join(_flat(v) for v in value.values() if v not in (None, "", [], {}))
+    if isinstance(value, list):
+        return "; ".join(_flat(item) for item in value)
+    return "" if value is None else str(value)
 
 
 # --- partners ----------------------------------------------------------------------------------------

@@ -294,8 +294,19 @@ def as_text(data: bytes) -> str:
     return text + ("\n… (cut)" if len(data) > MAX_TEXT_BYTES else "")
 
 
+def is_text(data: bytes) -> bool:
+    """Whether bytes read as text (EDI, MIME headers, JSON) rather than binary CMS."""
+    sample = data[:4096]
+    controls = sum(1 for b in sample if b < 0x20 and b not in b"\r\n\t") + sample.count(0x7F)
+    return controls <= len(sample) // 200
+
+
 def artefact(root: Path, record: ArchiveRecord, with_bytes: bool) -> ArtefactView:
-    text = as_text(get_blob(root, record.content_sha256)) if with_bytes else None
+    """A record for a page; with ``with_bytes`` its content as text, or a note when it is binary."""
+    text = None
+    if with_bytes:
+        data = get_blob(root, record.content_sha256)
+        text = as_text(data) if is_text(data) else None
     return ArtefactView(
         record.seq,
         record.kind,

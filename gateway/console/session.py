@@ -119,12 +119,15 @@ def _same_origin(request: Request) -> bool:
 
 async def checked_form(request: Request) -> dict[str, str]:
     """The fields of a POSTed form, after the CSRF check (double-submit cookie and same origin)."""
-    if request.headers.get("content-type", "").split(";")[0].strip() != FORM_TYPE:
-        raise InvalidInputError("send the console's form")
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise InvalidInputError("the form is too large")
-    fields = dict(parse_qsl(body.decode("utf-8", "replace"), max_num_fields=MAX_FORM_FIELDS))
+    fields: dict[str, str] = {}
+    if request.headers.get("content-type", "").split(";")[0].strip() == FORM_TYPE:
+        body = await request.body()
+        if len(body) > MAX_FORM_BYTES:
+            raise InvalidInputError("the form is too large")
+        try:
+            fields = dict(parse_qsl(body.decode("utf-8", "replace"), max_num_fields=MAX_FORM_FIELDS))
+        except ValueError as exc:
+            raise InvalidInputError("the form has too many fields") from exc
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = fields.pop(CSRF_FIELD, "")
     if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()) or not _same_origin(request):
