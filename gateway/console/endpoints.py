@@ -391,32 +391,16 @@ def document(request: Request, document_id: Id, principal: Signed) -> HTMLRespon
 
 
 def _lines(canonical: dict[str, Any]) -> list[dict[str, str]]:
-    """Line items flattened one level for a table: nested objects as ``value unit`` text."""
+    """Line items flattened for a table: nested objects as ``value unit`` text, empty fields left out."""
     rows = canonical.get("lines") or [i for o in canonical.get("orders", []) for i in o.get("items", [])]
-    out = []
-    for row in rows:
-        flat = {}
-        for key, value in row.items():
-            if isinstance(value, dict):
-                flat[key] = " ".join(str(v) for v in value.values() if v is not None)
-            elif isinstance(value, list):
-                flat[key] = "; ".join(
-                    " ".join(str(v) for v in item.values() if v is not None)
-                    if isinstance(item, dict)
-                    else str(item)
-                    for item in value
-                )
-            elif value is not None:
-                flat[key] = str(value)
-        out.append(flat)
-    return out
+    return [{key: text for key, value in row.items() if (text := _flat(value))} for row in rows]
 
 
 def _flat(value: Any) -> str:
     if isinstance(value, dict):
-        return " ".join(_flat(v) for v in value.values() if v not in (None, "", [], {}))
+        return " ".join(text for v in value.values() if (text := _flat(v)))
     if isinstance(value, list):
-        return "; ".join(_flat(item) for item in value)
+        return "; ".join(text for item in value if (text := _flat(item)))
     return "" if value is None else str(value)
 
 

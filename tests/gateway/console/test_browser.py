@@ -183,7 +183,7 @@ def test_auditor_finds_a_po_opens_its_timeline_and_downloads_evidence(
     time.sleep(0.2)
     assert verify_bundle(bundle.read_bytes()).ok
     browser.find_element(By.LINK_TEXT, PO_NUMBER).click()
-    assert "BEG*00*SA*PO-1001" in browser.find_element(By.CSS_SELECTOR, "pre.raw").text
+    assert "BEG*00*SA*PO-1001" in browser.find_element(By.CSS_SELECTOR, "#raw-edi pre.raw").text
     _shot(browser, "04-document-auditor")
     browser.find_element(By.LINK_TEXT, "Receipts").click()
     assert browser.find_elements(By.CSS_SELECTOR, "#receipts a.evidence")
