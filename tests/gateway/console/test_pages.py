@@ -159,7 +159,9 @@ def test_dashboard_counts_what_the_role_may_read(scene: Scene) -> None:
     assert "partner outbound sent 1" in text
     assert "dead letters" in text and "MDNs overdue" in text and "outbox lag" in text
     assert "PO acknowledgement cycle time" in text
-    assert "<svg" in scene.client.get("/console").text
+    today = utcnow().date().isoformat()
+    chart = scene.client.get("/console").text
+    assert f"inbound {today}: 1" in chart and f"outbound {today}: 1" in chart
     sign_in(scene.client, scene.tokens[Role.ONBOARDING])
     onboarding = scene.client.get("/console").text
     assert "certificates expiring" in onboarding
