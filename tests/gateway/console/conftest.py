@@ -23,7 +23,8 @@ from gateway.outbox import run_job
 from tests.gateway.as2.conftest import key_dir, partner, peer, us  # noqa: F401 (fixtures)
 from tests.gateway.as2.keys import Identity
 from tests.gateway.as2.openssl_peer import OpenSSLPeer
-from tests.gateway.as2.test_receive_endpoint import _partner, _signed_encrypted, _station
+from tests.gateway.as2.test_receive_endpoint import _partner, _station
+from tests.gateway.edi_samples import x12_850
 
 PO_NUMBER = "PO-1001"
 MESSAGE_ID = "<po-console-1@partner>"
@@ -41,7 +42,7 @@ class Scene:
 
 
 def run_erp_job(settings: Settings, document_id: int, monkeypatch: pytest.MonkeyPatch) -> bool:
-    """Run the document's ERP delivery job now, in-process, with this test's settings."""
+    """Run the document's ERP delivery job now, in-process, with these settings."""
     import gateway.erp.tasks as tasks
 
     monkeypatch.setattr(tasks, "get_settings", lambda: settings)
@@ -89,11 +90,16 @@ def receive_po(
     settings: Settings,
     message_id: str,
     monkeypatch: pytest.MonkeyPatch,
+    po_number: str = PO_NUMBER,
+    control: int = 1,
 ) -> int:
     """POST a signed and encrypted 850 to /as2, then run its ``inbound.process_exchange`` job in-process."""
     import gateway.inbound.tasks as tasks
 
-    headers, body = _signed_encrypted(peer, message_id)
+    entity = peer.sign(peer.entity(x12_850(po_number, control=control), filename="po.edi"), "sha256")
+    headers, body = peer.http(
+        peer.enveloped_http(peer.encrypt(entity, "aes256_cbc"), "aes256_cbc"), message_id
+    )
     assert client.post("/as2", content=body, headers=headers).status_code == 200
     monkeypatch.setattr(tasks, "get_settings", lambda: settings)
     with get_database(settings).sessions() as session:
@@ -137,3 +143,33 @@ def scene(
         assert fetched.status_code == 200, fetched.text
         client.cookies.clear()
         yield Scene(client, migrated, tokens, partner_id, exchange_id, document_id, ack_id)
+
+
+@dataclass(frozen=True)
+class DeadDelivery:
+    exchange_id: int
+    document_id: int
+
+
+REFUSING_ERP = "http://127.0.0.1:9/erp"
+"""A webhook URL nothing listens on: every delivery attempt is refused."""
+
+
+@pytest.fixture
+def dead_delivery(
+    scene: Scene,
+    peer: OpenSSLPeer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> DeadDelivery:
+    """A second PO whose ERP webhook refused every attempt until its delivery job went dead."""
+    exchange_id = receive_po(
+        scene.client, peer, scene.settings, "<po-2002@partner>", monkeypatch, "PO-2002", 2
+    )
+    with get_database(scene.settings).sessions() as session:
+        document_id = session.scalar(select(Document.id).where(Document.exchange_id == exchange_id))
+    assert document_id is not None
+    refusing = scene.settings.model_copy(update={"erp_connector": "webhook", "erp_webhook_url": REFUSING_ERP})
+    for _attempt in range(scene.settings.outbox_max_attempts):
+        assert not run_erp_job(refusing, document_id, monkeypatch)
+    assert erp_job_status(scene.settings, document_id) is JobStatus.DEAD
+    return DeadDelivery(exchange_id, document_id)

@@ -22,7 +22,7 @@ from gateway.audit.evidence import verify_bundle
 from gateway.db import get_database
 from gateway.models import JobStatus, OutboxJob, Role
 from tests.conftest import require_available
-from tests.gateway.console.conftest import PO_NUMBER, Scene
+from tests.gateway.console.conftest import PO_NUMBER, DeadDelivery, Scene
 
 ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "test-artifacts" / "console"
@@ -145,13 +145,6 @@ def _forged_post(browser: Any, path: str) -> int:
     return status
 
 
-def _kill_erp_job(scene: Scene) -> None:
-    with get_database(scene.settings).transaction() as session:
-        job = session.scalar(select(OutboxJob).where(OutboxJob.task == "erp.sync_document"))
-        assert job is not None
-        job.status, job.last_error = JobStatus.DEAD, "ConnectError: ERP unreachable"
-
-
 def test_auditor_finds_a_po_opens_its_timeline_and_downloads_evidence(
     scene: Scene, server: str, browser: Any
 ) -> None:
@@ -191,18 +184,17 @@ def test_auditor_finds_a_po_opens_its_timeline_and_downloads_evidence(
 
 
 def test_a_role_without_an_action_does_not_see_it_and_cannot_forge_it(
-    scene: Scene, server: str, browser: Any
+    scene: Scene, dead_delivery: DeadDelivery, server: str, browser: Any
 ) -> None:
     from selenium.webdriver.common.by import By
 
-    _kill_erp_job(scene)
-    page = f"{server}/console/messages/{scene.exchange_id}"
+    page = f"{server}/console/messages/{dead_delivery.exchange_id}"
     _sign_in(browser, server, scene.tokens[Role.AUDITOR])
     browser.get(page)
     assert not browser.find_elements(By.CSS_SELECTOR, "a.redeliver")
     assert not browser.find_elements(By.LINK_TEXT, "Dead letters")
     _shot(browser, "06-exchange-auditor-no-actions")
-    assert _forged_post(browser, f"/console/actions/redeliver/{scene.document_id}") == 403
+    assert _forged_post(browser, f"/console/actions/redeliver/{dead_delivery.document_id}") == 403
 
     _sign_in(browser, server, scene.tokens[Role.OPERATOR])
     _shot(browser, "07-dashboard-operator")
@@ -213,7 +205,11 @@ def test_a_role_without_an_action_does_not_see_it_and_cannot_forge_it(
     assert "queued for the ERP again" in browser.find_element(By.CSS_SELECTOR, ".flash.good").text
     _shot(browser, "09-redelivered")
     with get_database(scene.settings).sessions() as session:
-        status = session.scalar(select(OutboxJob.status).where(OutboxJob.task == "erp.sync_document"))
+        status = session.scalar(
+            select(OutboxJob.status).where(
+                OutboxJob.task == "erp.sync_document", OutboxJob.subject_id == dead_delivery.document_id
+            )
+        )
     assert status is JobStatus.PENDING
 
     _sign_in(browser, server, scene.tokens[Role.ONBOARDING])

@@ -16,7 +16,15 @@ from gateway.db import get_database
 from gateway.models import AuditEvent, Exchange, ExchangeStatus, JobStatus, OutboxJob, Role
 from gateway.models.base import utcnow
 from gateway.outbound.service import mark_failed
-from tests.gateway.console.conftest import PO_NUMBER, Scene, csrf, erp_job_status, sign_in
+from tests.gateway.console.conftest import (
+    PO_NUMBER,
+    DeadDelivery,
+    Scene,
+    csrf,
+    erp_job_status,
+    run_erp_job,
+    sign_in,
+)
 
 STAFF = [Role.ADMIN, Role.ONBOARDING, Role.OPERATOR, Role.AUDITOR]
 
@@ -248,54 +256,56 @@ def test_receipts_and_the_evidence_bundle_download(scene: Scene) -> None:
 
 
 def test_operator_redelivers_a_dead_erp_job_after_confirming(
-    scene: Scene, monkeypatch: pytest.MonkeyPatch
+    scene: Scene, dead_delivery: DeadDelivery, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with get_database(scene.settings).transaction() as session:
-        job = session.scalar(select(OutboxJob).where(OutboxJob.task == "erp.sync_document"))
-        assert job is not None
-        job.status, job.last_error = JobStatus.DEAD, "ERP unreachable"
-    page = f"/console/messages/{scene.exchange_id}"
+    document_id, page = dead_delivery.document_id, f"/console/messages/{dead_delivery.exchange_id}"
+    action = f"/console/actions/redeliver/{document_id}"
     sign_in(scene.client, scene.tokens[Role.AUDITOR])
-    assert "Redeliver" not in scene.client.get(page).text
-    refused = scene.client.post(
-        f"/console/actions/redeliver/{scene.document_id}", data={"csrf": csrf(scene.client)}
-    )
-    assert refused.status_code == 403
-    assert erp_job_status(scene.settings, scene.document_id) is JobStatus.DEAD
+    timeline = scene.client.get(page).text
+    assert "Redeliver" not in timeline
+    assert re.search(r'step-failed">.*?ERP delivered \(PO-2002\).*?ConnectError', timeline, re.S)
+    assert scene.client.post(action, data={"csrf": csrf(scene.client)}).status_code == 403
+    assert erp_job_status(scene.settings, document_id) is JobStatus.DEAD
     sign_in(scene.client, scene.tokens[Role.OPERATOR])
-    assert "Redeliver" in scene.client.get(page).text
-    confirm = scene.client.get(f"/console/actions/redeliver/{scene.document_id}", headers={"Referer": page})
-    assert "Confirm" in confirm.text and f'href="{page}"' in confirm.text
-    forged = scene.client.post(f"/console/actions/redeliver/{scene.document_id}", data={})
-    assert forged.status_code == 403
-    done = scene.client.post(
-        f"/console/actions/redeliver/{scene.document_id}",
-        data={"csrf": csrf(scene.client)},
-        follow_redirects=False,
-    )
+    assert f'href="{action}"' in scene.client.get(page).text
+    confirm = scene.client.get(action, headers={"Referer": f"http://testserver{page}"})
+    assert 'id="confirm"' in confirm.text and f'href="{page}"' in confirm.text
+    assert scene.client.post(action, data={}).status_code == 403
+    done = scene.client.post(action, data={"csrf": csrf(scene.client)}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == f"{page}?notice=redeliver"
-    assert erp_job_status(scene.settings, scene.document_id) is JobStatus.PENDING
+    assert erp_job_status(scene.settings, document_id) is JobStatus.PENDING
     assert "erp.redeliver" in _actions(scene)
-    again = scene.client.post(
-        f"/console/actions/redeliver/{scene.document_id}", data={"csrf": csrf(scene.client)}
+    assert scene.client.post(action, data={"csrf": csrf(scene.client)}).status_code == 409
+    assert run_erp_job(scene.settings, document_id, monkeypatch)
+    delivered = scene.client.get(page).text
+    assert re.search(r'step-done">.*?ERP delivered \(PO-2002\).*?file, attempt 9', delivered, re.S)
+
+
+def test_cancel_goes_back_to_the_console_page_never_elsewhere(
+    scene: Scene, dead_delivery: DeadDelivery
+) -> None:
+    sign_in(scene.client, scene.tokens[Role.OPERATOR])
+    action = f"/console/actions/redeliver/{dead_delivery.document_id}"
+    foreign = scene.client.get(action, headers={"Referer": "https://evil.example/console/x"}).text
+    assert (
+        'href="https://evil.example' not in foreign and 'class="button secondary" href="/console"' in foreign
     )
-    assert again.status_code == 409
 
 
-def test_operator_replays_a_dead_job_from_the_dead_letters(scene: Scene) -> None:
-    with get_database(scene.settings).transaction() as session:
-        job = session.scalar(select(OutboxJob).where(OutboxJob.task == "outbound.send_exchange"))
-        assert job is not None
-        job.status, job_id = JobStatus.DEAD, job.id
+def test_operator_replays_the_dead_job_from_the_dead_letters(
+    scene: Scene, dead_delivery: DeadDelivery
+) -> None:
+    with get_database(scene.settings).sessions() as session:
+        job_id = session.scalar(select(OutboxJob.id).where(OutboxJob.status == JobStatus.DEAD))
     sign_in(scene.client, scene.tokens[Role.OPERATOR])
     dead = scene.client.get("/console/jobs?status=dead").text
-    assert f'href="/console/actions/replay/{job_id}"' in dead
+    assert f'href="/console/actions/replay/{job_id}"' in dead and "ConnectError" in dead
     done = scene.client.post(
         f"/console/actions/replay/{job_id}", data={"csrf": csrf(scene.client)}, follow_redirects=False
     )
     assert done.status_code == 303
-    with get_database(scene.settings).sessions() as session:
-        assert session.get(OutboxJob, job_id).status is JobStatus.PENDING  # type: ignore[union-attr]
+    assert done.headers["location"] == f"/console/messages/{dead_delivery.exchange_id}?notice=replay"
+    assert erp_job_status(scene.settings, dead_delivery.document_id) is JobStatus.PENDING
     assert "job.replay" in _actions(scene)
 
 
