@@ -4,46 +4,51 @@ the principal of the token cookie, and every POST form passes the CSRF check bef
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from gateway.audit import service as audit_service
 from gateway.auth.service import AuthenticationError, Principal, audit
 from gateway.certificates.service import certificates_of, summary
-from gateway.config import Settings
 from gateway.console import kpis, service
 from gateway.console.charts import bar_chart
+from gateway.console.pages import (
+    AUDITORS,
+    DOCUMENT_READERS,
+    EXCHANGE_READERS,
+    HERE,
+    OPERATORS,
+    PARTNER_READERS,
+    PARTNER_WRITERS,
+    STAFF,
+    ConsoleRoute,
+    database_of,
+    render,
+    safe_next,
+    settings_of,
+)
 from gateway.console.schemas import Dashboard
 from gateway.console.session import (
     PREFIX,
-    SignInRequiredError,
     allow,
-    attach_csrf_cookie,
     checked_form,
     clear_token_cookie,
-    csrf_token,
     may,
     principal_of,
     set_token_cookie,
     sign_in,
 )
-from gateway.db import Database
 from gateway.deps import MAX_ID, Id
 from gateway.documents import reconciliation
 from gateway.documents import service as documents_service
-from gateway.errors import GatewayError, InvalidInputError, NotFoundError
-from gateway.models import JobStatus, Role
+from gateway.errors import InvalidInputError, NotFoundError
+from gateway.models import JobStatus
 from gateway.models.base import utcnow
 from gateway.models.exchange import Direction, ExchangeStatus
 from gateway.onboarding import repository as partners_repository
@@ -52,26 +57,6 @@ from gateway.onboarding.service import get_partner, profile_of
 from gateway.outbound import service as outbound_service
 from gateway.outbound.service import overdue_mdns
 
-HERE = Path(__file__).parent
-TEMPLATES = Environment(
-    loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True), auto_reload=False
-)
-
-# The roles of the API routes each page mirrors (admin always passes, as in ``require``).
-EXCHANGE_READERS = (Role.AUDITOR, Role.OPERATOR)  # GET /v1/exchanges
-DOCUMENT_READERS = (Role.OPERATOR, Role.AUDITOR)  # GET /v1/documents, overdue MDNs and acks
-PARTNER_READERS = (Role.ONBOARDING, Role.OPERATOR, Role.AUDITOR)  # GET /v1/admin/partners, certificates
-PARTNER_WRITERS = (Role.ONBOARDING,)  # POST /v1/admin/partners/{id}/test
-OPERATORS = (Role.OPERATOR,)  # GET /v1/admin/jobs, replay, resend
-AUDITORS = (Role.AUDITOR,)  # archived bytes, evidence bundles
-STAFF = (Role.ONBOARDING, Role.OPERATOR, Role.AUDITOR)
-NAV = (
-    ("Dashboard", "/console", STAFF),
-    ("Messages", "/console/messages", EXCHANGE_READERS),
-    ("Partners", "/console/partners", PARTNER_READERS),
-    ("Dead letters", "/console/jobs?status=dead", OPERATORS),
-    ("Receipts", "/console/receipts", AUDITORS),
-)
 NOTICES = {
     "resend": "The exchange is queued to be sent again.",
     "replay": "The job has a fresh set of attempts and is queued.",
@@ -84,83 +69,9 @@ ACTIONS = {
 }
 TEST_WAIT_SECONDS = 5.0
 PAGE_SIZE = 100
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
-
-
-def render(request: Request, name: str, http_status: int = 200, **context: Any) -> HTMLResponse:
-    principal: Principal | None = context.pop("principal", None)
-    nav = [(label, url) for label, url, roles in NAV if principal and may(principal, *roles)]
-    html = TEMPLATES.get_template(name).render(
-        principal=principal, nav=nav, csrf=csrf_token(request), path=request.url.path, may=may, Role=Role,
-        **context,
-    )  # fmt: skip
-    return HTMLResponse(html, status_code=http_status)
-
-
-class ConsoleRoute(APIRoute):
-    """Errors become pages (a missing sign-in a redirect); every answer gets the security headers."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        original = super().get_route_handler()
-
-        async def handler(request: Request) -> Response:
-            try:
-                response = await original(request)
-            except SignInRequiredError:
-                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                response = RedirectResponse(f"{PREFIX}/sign-in?next={_quote(target)}", status_code=303)
-            except GatewayError as exc:
-                response = render(
-                    request, "error.html", exc.http_status, error=exc, principal=_maybe(request)
-                )
-            except RequestValidationError as exc:
-                problem = InvalidInputError("; ".join(str(e.get("msg")) for e in exc.errors()))
-                response = render(request, "error.html", 422, error=problem, principal=_maybe(request))
-            attach_csrf_cookie(request, response)
-            response.headers.update(SECURITY_HEADERS)
-            return response
-
-        return handler
-
-
-def _quote(path: str) -> str:
-    return quote(path, safe="")
-
-
-def _maybe(request: Request) -> Principal | None:
-    try:
-        return principal_of(request)
-    except GatewayError:
-        return None
-
-
 router = APIRouter(prefix=PREFIX, include_in_schema=False, route_class=ConsoleRoute)
 Signed = Annotated[Principal, Depends(principal_of)]
 Form = Annotated[dict[str, str], Depends(checked_form)]
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a console path of this site (never ``//host``) is a place to go back to after signing in."""
-    if target and target.startswith(PREFIX) and not target.startswith("//") and "\\" not in target:
-        return target
-    return PREFIX
 
 
 # --- sign-in -----------------------------------------------------------------------------------------
@@ -168,19 +79,19 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/sign-in")
 def sign_in_page(request: Request, next: str | None = None) -> HTMLResponse:
-    return render(request, "sign_in.html", next=_safe_next(next), error=None)
+    return render(request, "sign_in.html", next=safe_next(next), error=None)
 
 
 @router.post("/sign-in")
 def sign_in_submit(request: Request, form: Form) -> Response:
-    target = _safe_next(form.get("next"))
+    target = safe_next(form.get("next"))
     try:
-        principal = sign_in(_db(request), form.get("token", ""))
+        principal = sign_in(database_of(request), form.get("token", ""))
     except AuthenticationError as exc:
         return render(request, "sign_in.html", 401, next=target, error=exc.message)
     response = RedirectResponse(target, status_code=303)
     set_token_cookie(request, response, form.get("token", "").strip())
-    with _db(request).transaction() as session:
+    with database_of(request).transaction() as session:
         audit(session, principal, "console.sign_in", "api_token", principal.token_id)
     return response
 
@@ -198,7 +109,7 @@ def sign_out(request: Request, _form: Form) -> Response:
 def build_dashboard(request: Request, principal: Principal) -> Dashboard:
     now = utcnow()
     reader, operator = may(principal, *EXCHANGE_READERS), may(principal, *OPERATORS)
-    with _db(request).sessions() as session:
+    with database_of(request).sessions() as session:
         return Dashboard(
             today=now.date(),
             messages_today=service.messages_today(session, now) if reader else None,
@@ -291,7 +202,7 @@ def messages(
     for key, value in filters.items():
         if isinstance(value, str) and len(value) > 300:
             raise InvalidInputError(f"{key} is too long", location=key)
-    with _db(request).sessions() as session:
+    with database_of(request).sessions() as session:
         found = audit_service.search_exchanges(session, limit=PAGE_SIZE, **filters)
         codes = service.partner_codes(session)
     query = {
@@ -308,7 +219,7 @@ def messages(
 @router.get("/messages/{exchange_id}")
 def message(request: Request, exchange_id: Id, principal: Signed, notice: str | None = None) -> HTMLResponse:
     allow(principal, *EXCHANGE_READERS)
-    with _db(request).sessions() as session:
+    with database_of(request).sessions() as session:
         exchange = audit_service.get_exchange(session, exchange_id)
         documents = service.documents_of(session, exchange_id)
         acks = service.acks_of(session, exchange_id)
@@ -331,8 +242,8 @@ def message(request: Request, exchange_id: Id, principal: Signed, notice: str | 
 def evidence(request: Request, exchange_id: Id, principal: Signed) -> Response:
     """The evidence bundle, exactly as ``GET /v1/exchanges/{id}/evidence`` (auditors; audited)."""
     allow(principal, *AUDITORS)
-    with _db(request).transaction() as session:
-        bundle = audit_service.export_bundle(session, _settings(request).resolved_archive_dir, exchange_id)
+    with database_of(request).transaction() as session:
+        bundle = audit_service.export_bundle(session, settings_of(request).resolved_archive_dir, exchange_id)
         audit(session, principal, "evidence.export", "exchange", exchange_id)
     disposition = f'attachment; filename="evidence-{exchange_id}.zip"'
     return Response(bundle, media_type="application/zip", headers={"Content-Disposition": disposition})
@@ -342,8 +253,8 @@ def evidence(request: Request, exchange_id: Id, principal: Signed) -> Response:
 def archive_record(request: Request, seq: Id, principal: Signed) -> HTMLResponse:
     """Archived bytes shown as text, as ``GET /v1/archive/records/{seq}/content`` (auditors; audited)."""
     allow(principal, *AUDITORS)
-    root = _settings(request).resolved_archive_dir
-    with _db(request).transaction() as session:
+    root = settings_of(request).resolved_archive_dir
+    with database_of(request).transaction() as session:
         record, _data = audit_service.record_content(session, root, seq)
         view = service.artefact(root, record, with_bytes=True)
         audit(session, principal, "archive.read", "archive_record", seq)
@@ -357,8 +268,8 @@ def archive_record(request: Request, seq: Id, principal: Signed) -> HTMLResponse
 def document(request: Request, document_id: Id, principal: Signed) -> HTMLResponse:
     allow(principal, *DOCUMENT_READERS)
     auditor = may(principal, *AUDITORS)
-    root = _settings(request).resolved_archive_dir
-    with _db(request).transaction() as session:
+    root = settings_of(request).resolved_archive_dir
+    with database_of(request).transaction() as session:
         doc, exchange = documents_service.get_document(session, document_id)
         records = audit_service.records_of(session, exchange.id)
         wire = [service.artefact(root, r, with_bytes=auditor) for r in records]
@@ -411,7 +322,7 @@ def _flat(value: Any) -> str:
 def partners(request: Request, principal: Signed, q: str | None = None) -> HTMLResponse:
     allow(principal, *PARTNER_READERS)
     query = (_blank(q) or "")[:100]
-    with _db(request).sessions() as session:
+    with database_of(request).sessions() as session:
         rows = partners_repository.search(session, query or None, None, 500, 0)
     return render(request, "partners.html", principal=principal, partners=rows, q=query)
 
@@ -419,7 +330,7 @@ def partners(request: Request, principal: Signed, q: str | None = None) -> HTMLR
 @router.get("/partners/{partner_id}")
 def partner(request: Request, partner_id: Id, principal: Signed) -> HTMLResponse:
     allow(principal, *PARTNER_READERS)
-    with _db(request).sessions() as session:
+    with database_of(request).sessions() as session:
         row = get_partner(session, partner_id)
         certificates = [summary(c) | {"id": c.id} for c in certificates_of(session, partner_id=partner_id)]
         profile = profile_of(row)
@@ -432,7 +343,7 @@ def partner(request: Request, partner_id: Id, principal: Signed) -> HTMLResponse
 @router.get("/partners/{partner_id}/test")
 def partner_test_confirm(request: Request, partner_id: Id, principal: Signed) -> HTMLResponse:
     allow(principal, *PARTNER_WRITERS)
-    with _db(request).sessions() as session:
+    with database_of(request).sessions() as session:
         row = get_partner(session, partner_id)
     return render(
         request, "confirm.html", principal=principal, title="Send a test message",
@@ -446,7 +357,7 @@ async def partner_test(request: Request, partner_id: Id, principal: Signed, _for
     """The onboarding check of ``POST /v1/admin/partners/{id}/test``, waiting a few seconds for delivery."""
     allow(principal, *PARTNER_WRITERS)
     report = await run_in_threadpool(
-        run_check, _db(request), _settings(request), partner_id, TEST_WAIT_SECONDS, principal
+        run_check, database_of(request), settings_of(request), partner_id, TEST_WAIT_SECONDS, principal
     )
     return await run_in_threadpool(_partner_with_report, request, partner_id, principal, report)
 
@@ -454,7 +365,7 @@ async def partner_test(request: Request, partner_id: Id, principal: Signed, _for
 def _partner_with_report(
     request: Request, partner_id: int, principal: Principal, report: Any
 ) -> HTMLResponse:
-    with _db(request).sessions() as session:
+    with database_of(request).sessions() as session:
         row = get_partner(session, partner_id)
         certificates = [summary(c) | {"id": c.id} for c in certificates_of(session, partner_id=partner_id)]
         profile = profile_of(row)
@@ -471,7 +382,7 @@ def _partner_with_report(
 def jobs(request: Request, principal: Signed, status: str | None = None) -> HTMLResponse:
     allow(principal, *OPERATORS)
     chosen = _choice(status, {s.value for s in JobStatus}, "status")
-    with _db(request).sessions() as session:
+    with database_of(request).sessions() as session:
         rows = service.list_jobs(session, JobStatus(chosen) if chosen else None)
     return render(request, "jobs.html", principal=principal, jobs=rows, selected=chosen or "")
 
@@ -480,7 +391,7 @@ def _back(request: Request) -> str:
     """Where Cancel goes: the console page the operator came from (never another site)."""
     referer = urlsplit(request.headers.get("referer", ""))
     same_site = referer.netloc in ("", request.url.netloc)
-    return _safe_next(referer.path + (f"?{referer.query}" if referer.query else "")) if same_site else PREFIX
+    return safe_next(referer.path + (f"?{referer.query}" if referer.query else "")) if same_site else PREFIX
 
 
 def _action(name: str) -> tuple[str, str]:
@@ -504,9 +415,9 @@ def confirm_action(request: Request, name: str, object_id: Id, principal: Signed
 def run_action(request: Request, name: str, object_id: Id, principal: Signed, _form: Form) -> Response:
     allow(principal, *OPERATORS)
     _action(name)
-    with _db(request).transaction() as session:
+    with database_of(request).transaction() as session:
         if name == "resend":
-            outbound_service.resend(session, _settings(request), object_id, by=principal)
+            outbound_service.resend(session, settings_of(request), object_id, by=principal)
             target = f"{PREFIX}/messages/{object_id}"
         elif name == "replay":
             job = service.replay_job(session, object_id, principal)
@@ -534,7 +445,7 @@ def _job_page(session: Any, subject_type: str | None, subject_id: int | None) ->
 def receipts(request: Request, principal: Signed, page: int = 0) -> HTMLResponse:
     allow(principal, *AUDITORS)
     page = max(0, min(page, 10_000))
-    with _db(request).sessions() as session:
+    with database_of(request).sessions() as session:
         rows = service.receipts(session, PAGE_SIZE, page * PAGE_SIZE)
         codes = service.partner_codes(session)
     return render(request, "receipts.html", principal=principal, rows=rows, codes=codes, page=page)

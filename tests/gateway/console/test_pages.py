@@ -226,6 +226,16 @@ def test_timeline_shows_each_stage_with_its_timing(scene: Scene) -> None:
     assert "automatic-action/MDN-sent-automatically; processed" in timeline
 
 
+def test_timeline_of_an_outbound_ack(scene: Scene) -> None:
+    sign_in(scene.client, scene.tokens[Role.AUDITOR])
+    html = scene.client.get(f"/console/messages/{scene.ack_id}").text
+    timeline = html.split('id="timeline"')[1].split("</ol>")[0]
+    stages = re.findall(r'<li class="step step-(\w+)">.*?<b>(?:<a [^>]+>)?([^<]+)', timeline, re.S)
+    assert stages == [("done", "created"), ("done", "sent"), ("skipped", "MDN")]
+    assert "no MDN over rest" in timeline
+    assert f'href="/console/messages/{scene.exchange_id}"' in html
+
+
 def test_document_view_shows_fields_raw_edi_997_mdn_and_reconciliation(scene: Scene) -> None:
     page = f"/console/documents/{scene.document_id}"
     sign_in(scene.client, scene.tokens[Role.AUDITOR])
