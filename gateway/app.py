@@ -31,6 +31,7 @@ from gateway.outbound.endpoints import router as outbound_router
 from gateway.partner_api.endpoints import router as partner_api_router
 from gateway.readiness import check_broker
 from gateway.system.endpoints import router as system_router
+from gateway.tracing import span
 
 ROUTERS = [
     auth_router,
@@ -61,7 +62,11 @@ def _install_middleware(app: FastAPI, settings: Settings, http: HttpMetrics) -> 
                     status_code=413,
                 )
             else:
-                response = await call_next(request)
+                with span(f"HTTP {request.method}", method=request.method) as current:
+                    response = await call_next(request)
+                    route_path = getattr(request.scope.get("route"), "path", "unmatched")
+                    current.set_attribute("http.route", route_path)
+                    current.set_attribute("http.response.status_code", response.status_code)
         finally:
             reset_correlation_id(token)
         route = request.scope.get("route")
