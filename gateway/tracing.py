@@ -2,9 +2,9 @@
 carrying the correlation id (``edigw.correlation_id``) that the JSON logs and the outbox rows carry, so a
 request, the jobs it queued and their log lines join on one value.
 
-Without ``opentelemetry-api`` installed this does nothing. With it, spans go to whatever tracer provider the
-process has (none: the API's no-op); set one up the OpenTelemetry way, e.g. ``opentelemetry-instrument``
-with ``OTEL_EXPORTER_OTLP_ENDPOINT``, or ``trace.set_tracer_provider`` in a wrapper.
+Spans go to whatever tracer provider the process has (by default the API's no-op, so they go nowhere); set
+one up the OpenTelemetry way, e.g. ``opentelemetry-instrument`` with ``OTEL_EXPORTER_OTLP_ENDPOINT``.
+Without ``opentelemetry-api`` importable this does nothing at all.
 """
 
 from __future__ import annotations
