@@ -151,6 +151,9 @@ def test_auditor_finds_a_po_opens_its_timeline_and_downloads_evidence(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.wait import WebDriverWait
 
+    browser.get(f"{server}/console/messages")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Sign in"
+    _shot(browser, "00-sign-in")
     _sign_in(browser, server, scene.tokens[Role.AUDITOR])
     _shot(browser, "01-dashboard-auditor")
     browser.find_element(By.LINK_TEXT, "Messages").click()
