@@ -119,36 +119,44 @@ def _parsed(value: Any, fallback: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def age_bucket(column: Any, now: datetime) -> Any:
+    """``age_label`` computed by the database for a timestamp column (ages from ``now``)."""
+    return case(*((column > now - limit, label) for limit, label in AGES), else_=OLDEST_AGE)
+
+
+def _counted(
+    session: Session, kind: Any, moment: Any, now: datetime, *where: Any
+) -> list[tuple[Any, str, int]]:
+    bucket = age_bucket(moment, now)
+    rows = session.execute(select(kind, bucket, func.count()).where(*where).group_by(kind, bucket)).all()
+    return [(k, str(age), int(n)) for k, age, n in rows]
+
+
 def open_exceptions(session: Session, now: datetime, since: datetime) -> list[ExceptionCount]:
     """Exceptions open now, by type and age: failed/rejected/partial exchanges (of the window), dead jobs,
-    overdue MDNs and functional acks, reconciliations with deviations or without their PO."""
-    found: list[tuple[str, datetime]] = []
-    exchanges = session.execute(
-        select(Exchange.status, Exchange.received_at)
-        .where(Exchange.status.in_(OPEN_EXCHANGE_STATUSES), Exchange.received_at >= since)
-        .limit(MAX_ROWS)
-    ).all()
-    found += [(OPEN_EXCHANGE_STATUSES[status], at) for status, at in exchanges]
-    dead = session.execute(
-        select(OutboxJob.task, func.coalesce(OutboxJob.finished_at, OutboxJob.created_at))
-        .where(OutboxJob.status == JobStatus.DEAD)
-        .limit(MAX_ROWS)
-    ).all()
-    found += [("job_dead", at) for _task, at in dead]
-    found += [
-        ("mdn_overdue", _parsed(e.meta.get("mdn_due_at"), e.received_at)) for e in overdue_mdns(session, now)
-    ]
-    found += [
-        ("ack_overdue", _parsed(e.meta.get("sent_at"), e.received_at)) for e in overdue_acks(session, now)
-    ]
-    reconciliations = session.execute(
-        select(Reconciliation.status, Reconciliation.created_at)
-        .where(Reconciliation.status.in_((ReconciliationStatus.DEVIATIONS, ReconciliationStatus.UNMATCHED)))
-        .where(Reconciliation.created_at >= since)
-        .limit(MAX_ROWS)
-    ).all()
-    found += [(f"reconciliation_{status.value}", at) for status, at in reconciliations]
-    counts = Counter((kind, age_label(now - at)) for kind, at in found)
+    overdue MDNs and functional acks, reconciliations with deviations or without their PO. The database
+    groups the large sets; the overdue lists are bounded by their own queries."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for status, age, n in _counted(
+        session, Exchange.status, Exchange.received_at, now,
+        Exchange.status.in_(OPEN_EXCHANGE_STATUSES), Exchange.received_at >= since,
+    ):  # fmt: skip
+        counts[(OPEN_EXCHANGE_STATUSES[status], age)] += n
+    dead_at = func.coalesce(OutboxJob.finished_at, OutboxJob.created_at)
+    for _status, age, n in _counted(
+        session, OutboxJob.status, dead_at, now, OutboxJob.status == JobStatus.DEAD
+    ):
+        counts[("job_dead", age)] += n
+    for e in overdue_mdns(session, now):
+        counts[("mdn_overdue", age_label(now - _parsed(e.meta.get("mdn_due_at"), e.received_at)))] += 1
+    for e in overdue_acks(session, now):
+        counts[("ack_overdue", age_label(now - _parsed(e.meta.get("sent_at"), e.received_at)))] += 1
+    open_statuses = (ReconciliationStatus.DEVIATIONS, ReconciliationStatus.UNMATCHED)
+    for status, age, n in _counted(
+        session, Reconciliation.status, Reconciliation.created_at, now,
+        Reconciliation.status.in_(open_statuses), Reconciliation.created_at >= since,
+    ):  # fmt: skip
+        counts[(f"reconciliation_{status.value}", age)] += n
     return [ExceptionCount(kind, age, n) for (kind, age), n in sorted(counts.items())]
 
 
