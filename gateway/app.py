@@ -14,6 +14,8 @@ from gateway.audit.endpoints import router as audit_router
 from gateway.auth.endpoints import router as auth_router
 from gateway.certificates.endpoints import router as certificates_router
 from gateway.config import Settings, get_settings
+from gateway.console.endpoints import install as install_console
+from gateway.console.metrics import ActivityCollector, KpiCollector
 from gateway.db import get_database
 from gateway.documents.endpoints import router as documents_router
 from gateway.errors_http import install_error_handlers
@@ -29,6 +31,7 @@ from gateway.outbound.endpoints import router as outbound_router
 from gateway.partner_api.endpoints import router as partner_api_router
 from gateway.readiness import check_broker
 from gateway.system.endpoints import router as system_router
+from gateway.tracing import span
 
 ROUTERS = [
     auth_router,
@@ -59,7 +62,11 @@ def _install_middleware(app: FastAPI, settings: Settings, http: HttpMetrics) -> 
                     status_code=413,
                 )
             else:
-                response = await call_next(request)
+                with span(f"HTTP {request.method}", method=request.method) as current:
+                    response = await call_next(request)
+                    route_path = getattr(request.scope.get("route"), "path", "unmatched")
+                    current.set_attribute("http.route", route_path)
+                    current.set_attribute("http.response.status_code", response.status_code)
         finally:
             reset_correlation_id(token)
         route = request.scope.get("route")
@@ -77,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     http = HttpMetrics(registry)
     registry.register(OutboxCollector(db))
     registry.register(CertificateExpiryCollector(db))
+    registry.register(KpiCollector(db))
+    registry.register(ActivityCollector(db))
 
     app = FastAPI(title="EDI partner gateway", version="0.1.0")
     app.state.settings = settings
@@ -84,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_middleware(app, settings, http)
     for router in ROUTERS:
         app.include_router(router)
+    install_console(app)
 
     install_error_handlers(app)
 

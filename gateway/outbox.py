@@ -28,6 +28,7 @@ from gateway.errors import ConflictError, NotFoundError, PermanentJobError
 from gateway.models import JobStatus, OutboxJob
 from gateway.models.base import utcnow
 from gateway.observability import get_correlation_id, reset_correlation_id, set_correlation_id
+from gateway.tracing import span
 
 log = logging.getLogger(__name__)
 
@@ -291,9 +292,10 @@ def run_job(settings: Settings, job_id: int, handler: JobHandler | IoHandler) ->
         return False
     token = set_correlation_id(claim.correlation_id)
     try:
-        if isinstance(handler, IoHandler):
-            return _run_io(db, job_id, handler)
-        return _complete(db, job_id, handler)
+        with span("outbox job", job_id=job_id, attempt=claim.attempt):
+            if isinstance(handler, IoHandler):
+                return _run_io(db, job_id, handler)
+            return _complete(db, job_id, handler)
     except Deferred as deferred:
         _defer(db, job_id, deferred)
         return False

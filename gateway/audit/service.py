@@ -8,7 +8,7 @@ import zipfile
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.archive.blobs import get_blob
@@ -22,6 +22,8 @@ from gateway.models.exchange import Document, Exchange
 from gateway.models.partner import Partner
 
 MAX_LINKS_IN_BUNDLE = 100_000
+CONTROL_NUMBER_WIDTHS = (4, 9, 14)
+"""Zero-padded widths control numbers are written with (X12 ST02, ISA13, EDIFACT references)."""
 
 
 def search_exchanges(
@@ -31,6 +33,7 @@ def search_exchanges(
     direction: str | None = None,
     message_id: str | None = None,
     document_number: str | None = None,
+    control_number: str | None = None,
     status: str | None = None,
     disposition: str | None = None,
     since: datetime | None = None,
@@ -57,6 +60,13 @@ def search_exchanges(
         stmt = stmt.where(
             Exchange.id.in_(select(Document.exchange_id).where(Document.number == document_number))
         )
+    if control_number is not None:
+        refs = {control_number.strip(), control_number.strip().lstrip("0") or "0"}
+        refs |= {ref.zfill(width) for ref in tuple(refs) for width in CONTROL_NUMBER_WIDTHS}
+        carrying = or_(
+            Document.interchange_ref.in_(refs), Document.group_ref.in_(refs), Document.message_ref.in_(refs)
+        )
+        stmt = stmt.where(Exchange.id.in_(select(Document.exchange_id).where(carrying)))
     return list(session.scalars(stmt))
 
 
