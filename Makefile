@@ -16,14 +16,15 @@ setup: $(BIN)/.installed
 run: setup
 	$(BIN)/edigw serve
 
-# Independent peers used by the tests (openssl CLI, OpenSSH client and server) and the headless browser of
-# the console tests (chromium + chromedriver, driven by Selenium), from the OS packages.
+# Independent peers used by the tests (openssl CLI, OpenSSH client and server), the headless browser of
+# the console tests (chromium + chromedriver, driven by Selenium) and the redis-server binary that the
+# broker-restart test starts and kills, from the OS packages.
 tools:
 	@command -v openssl >/dev/null && command -v sftp >/dev/null && test -x /usr/sbin/sshd \
-	  && command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  && command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v redis-server >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl openssh-client openssh-server chromium chromium-driver >/dev/null; \
-	  else echo "install openssl, openssh-client, openssh-server, chromium and chromium-driver for the peer and browser tests"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl openssh-client openssh-server chromium chromium-driver redis-server >/dev/null; \
+	  else echo "install openssl, openssh-client, openssh-server, chromium, chromium-driver and redis-server for the peer, browser and broker-restart tests"; fi; }
 
 lint: setup
 	$(BIN)/ruff check .
