@@ -22,7 +22,11 @@ BLOB_MODE = 0o440
 
 
 def blob_path(root: Path, sha256: str) -> Path:
-    return root / "blobs" / sha256[:2] / sha256[2:4] / sha256
+    return Path(_blob_file(str(root), sha256))
+
+
+def _blob_file(root: str, sha256: str) -> str:
+    return f"{root}/blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
 def put_blob(root: Path, content: bytes) -> str:
@@ -36,12 +40,12 @@ def put_blobs(root: Path, contents: Iterable[bytes]) -> list[str]:
     New files are written under temporary names, fsynced and only then renamed into place (a blob path
     never holds partial content), and each directory that gained an entry is fsynced once. Doing each
     step for all files before the next lets one journal commit cover several files."""
-    digests, pending, seen, touched = [], [], set(), set()
+    digests, pending, seen, touched, base = [], [], set(), set(), str(root)
     try:
         for content in contents:
             digest = hashlib.sha256(content).hexdigest()
             digests.append(digest)
-            target = str(blob_path(root, digest))
+            target = _blob_file(base, digest)
             if digest not in seen and not os.path.exists(target):
                 seen.add(digest)
                 pending.append(_Pending.start(target, content))
