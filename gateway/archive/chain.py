@@ -113,6 +113,7 @@ def append_many(
     if not items:
         return []
     digests = put_blobs(root, [item.content for item in items])
+    session.flush()  # the caller's pending ORM changes go first, as they would with session.execute
     conn = session.connection()
     head = conn.execute(_LOCK_HEAD).first()
     if head is None:

@@ -85,6 +85,7 @@ def record(
     """The rows of :func:`accept` without the archive record: the exchange and its processing job, or
     the duplicate counted on the earlier exchange; two statements either way. ``meta`` is the
     exchange's meta when it keeps more than the archived ``received.meta``."""
+    session.flush()  # the caller's pending ORM changes go first, as they would with session.execute
     exchange_id = _insert(session, received, received.meta if meta is None else meta)
     if exchange_id is None:
         earlier = _existing_id(session, received)
