@@ -1,7 +1,7 @@
 """End-to-end AS2 receive over HTTP: signed + encrypted 1 KB messages POSTed to a real `edigw api`,
 each unwrapped, accepted (DB commit + archive) and answered with a signed sync MDN.
 
-The messages (each with its own Message-ID) are built before the timed phase, the clients are plain
+The messages (each with its own Message-ID and payload) are built before the timed phase, the clients are plain
 keep-alive HTTP connections, and every MDN is verified after it (signature by the station's
 certificate, disposition ``processed``, original Message-ID and MIC of the message sent): the client
 does as little as it can on the cores it shares with the server, and no MDN goes unchecked.
@@ -91,13 +91,18 @@ def _setup(settings: Settings, partner: KeyPair) -> x509.Certificate:
         return x509.load_pem_x509_certificate(made.certificate.info["pem"].encode())
 
 
+def _payload(n: int) -> bytes:
+    """1 KB whose bytes differ per message, as real documents do (every archived blob is new)."""
+    return PAYLOAD[:-9] + f"{n:09d}".encode()
+
+
 def _messages(partner: KeyPair, station_cert: x509.Certificate, count: int) -> list[OutboundMessage]:
     options = SendOptions(
         as2_from="BENCHPARTNER", as2_to="GATEWAY", sign_with=partner, encrypt_to=(station_cert,)
     )
     now = dt.datetime.now(dt.UTC)
     return [
-        build_message(OutboundPayload(PAYLOAD), options, message_id=f"<bench-{n}@partner>", now=now)
+        build_message(OutboundPayload(_payload(n)), options, message_id=f"<bench-{n}@partner>", now=now)
         for n in range(count)
     ]
 
