@@ -1,8 +1,8 @@
 """End-to-end AS2 receive over HTTP: signed + encrypted 1 KB messages POSTed to a real `edigw api`,
 each unwrapped, accepted (DB commit + archive) and answered with a signed sync MDN.
 
-The messages (each with its own Message-ID and payload) are built before the timed phase, the clients are plain
-keep-alive HTTP connections, and every MDN is verified after it (signature by the station's
+The messages (each with its own Message-ID and payload) are built before the timed phase, the clients
+are plain keep-alive HTTP connections, and every MDN is verified after it (signature by the station's
 certificate, disposition ``processed``, original Message-ID and MIC of the message sent): the client
 does as little as it can on the cores it shares with the server, and no MDN goes unchecked.
 
