@@ -1,10 +1,17 @@
 """End-to-end AS2 receive over HTTP: signed + encrypted 1 KB messages POSTed to a real `edigw api`,
 each unwrapped, accepted (DB commit + archive) and answered with a signed sync MDN.
 
-Printed beside the codec alone (unwrap + signed MDN, no HTTP, no DB) measured in the same run, scaled to
-the machine's cores: that is the ceiling the HTTP + database path is compared with.
+The messages (each with its own Message-ID and payload) are built before the timed phase, the clients
+are plain keep-alive HTTP connections, and every MDN is verified after it (signature by the station's
+certificate, disposition ``processed``, original Message-ID and MIC of the message sent): the client
+does as little as it can on the cores it shares with the server, and no MDN goes unchecked.
 
-Usage: python benchmarks/as2_http_throughput.py [--messages 2000] [--clients 16] [--http-workers 2]
+Printed beside the codec alone (unwrap + signed MDN, no HTTP, no DB) measured in the same run, scaled to
+the machine's cores: that is the ceiling the HTTP + database path is compared with. Also printed: the
+CPU time per message of the API processes (and, on PostgreSQL, of the database server's processes;
+on a shared machine that includes whatever else it served meanwhile) and of the client, from /proc.
+
+Usage: python benchmarks/as2_http_throughput.py [--messages 2000] [--clients 8] [--http-workers 2]
        [--database-url postgresql+psycopg://...]
 """
 
@@ -12,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
 import os
 import socket
 import statistics
@@ -22,7 +30,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -32,11 +39,13 @@ from gateway.as2 import (
     InboundPolicy,
     KeyPair,
     MdnRequest,
+    OutboundMessage,
     OutboundPayload,
     SendOptions,
     build_mdn,
     build_message,
     disposition_text,
+    parse_mdn,
     unwrap,
 )
 from gateway.certificates import service as certs
@@ -82,22 +91,25 @@ def _setup(settings: Settings, partner: KeyPair) -> x509.Certificate:
         return x509.load_pem_x509_certificate(made.certificate.info["pem"].encode())
 
 
-def _messages(
-    partner: KeyPair, station_cert: x509.Certificate, count: int
-) -> list[tuple[list[tuple[str, str]], bytes]]:
+def _payload(n: int) -> bytes:
+    """1 KB whose bytes differ per message, as real documents do (every archived blob is new)."""
+    return PAYLOAD[:-9] + f"{n:09d}".encode()
+
+
+def _messages(partner: KeyPair, station_cert: x509.Certificate, count: int) -> list[OutboundMessage]:
     options = SendOptions(
         as2_from="BENCHPARTNER", as2_to="GATEWAY", sign_with=partner, encrypt_to=(station_cert,)
     )
     now = dt.datetime.now(dt.UTC)
-    out = []
-    for n in range(count):
-        message = build_message(OutboundPayload(PAYLOAD), options, message_id=f"<bench-{n}@partner>", now=now)
-        out.append((list(message.headers), message.body))
-    return out
+    return [
+        build_message(OutboundPayload(_payload(n)), options, message_id=f"<bench-{n}@partner>", now=now)
+        for n in range(count)
+    ]
 
 
-def _codec_rate(partner: KeyPair, station: KeyPair, seconds: float) -> float:
-    """unwrap + signed MDN per second on one core, the same work without HTTP and database."""
+def _codec_rate(partner: KeyPair, station: KeyPair, seconds: float) -> tuple[float, float]:
+    """unwrap + signed MDN per second on one core, the same work without HTTP and database, and its CPU
+    seconds per message."""
     options = SendOptions(
         as2_from="BENCHPARTNER", as2_to="GATEWAY", sign_with=partner, encrypt_to=(station.certificate,)
     )
@@ -105,7 +117,7 @@ def _codec_rate(partner: KeyPair, station: KeyPair, seconds: float) -> float:
         OutboundPayload(PAYLOAD), options, message_id="<codec@partner>", now=dt.datetime.now(dt.UTC)
     )
     policy = InboundPolicy(require_signature=True, require_encryption=True)
-    done, start = 0, time.perf_counter()
+    done, start, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         inbound = unwrap(
             message.headers, message.body, keys=[station], partner_certs=[partner.certificate], policy=policy
@@ -114,7 +126,7 @@ def _codec_rate(partner: KeyPair, station: KeyPair, seconds: float) -> float:
         build_mdn(request, disposition=disposition_text(), message_id="<m@gw>", now=dt.datetime.now(dt.UTC),
                   received_mic=(inbound.mic, inbound.mic_algorithm), sign_with=station)  # fmt: skip
         done += 1
-    return done / (time.perf_counter() - start)
+    return done / (time.perf_counter() - start), (time.process_time() - cpu) / done
 
 
 def _free_port() -> int:
@@ -131,79 +143,152 @@ def _serve(settings: Settings, workers: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen([sys.executable, "-m", "gateway.cli", "api"], env=env)
     for _ in range(300):
         try:
-            if httpx.get(f"http://127.0.0.1:{settings.http_port}/health", timeout=1).status_code == 200:
+            conn = http.client.HTTPConnection("127.0.0.1", settings.http_port, timeout=1)
+            conn.request("GET", "/health")
+            if conn.getresponse().status == 200:
                 return proc
-        except httpx.TransportError:
+        except OSError:
             time.sleep(0.1)
     proc.kill()
     raise SystemExit("the API did not start")
 
 
-def _load(
-    url: str, messages: list[tuple[list[tuple[str, str]], bytes]], clients: int
-) -> tuple[float, list[float], int]:
-    latencies: list[float] = []
-    failures = 0
+Answer = tuple[float, int, list[tuple[str, str]], bytes]
 
-    def post(batch: list[tuple[list[tuple[str, str]], bytes]]) -> tuple[list[float], int]:
-        lat, bad = [], 0
-        with httpx.Client(timeout=60) as client:
-            for headers, body in batch:
-                started = time.perf_counter()
-                response = client.post(url, content=body, headers=headers)
-                lat.append(time.perf_counter() - started)
-                ok = (
-                    response.status_code == 200
-                    and b"; processed" in response.content
-                    and b"processed/error" not in response.content
-                )
-                bad += not ok
-        return lat, bad
 
-    batches = [messages[i::clients] for i in range(clients)]
+def _load(port: int, messages: list[OutboundMessage], clients: int) -> tuple[float, list[Answer]]:
+    """POST every message over ``clients`` keep-alive connections; returns msg/s and each answer."""
+
+    def post(batch: list[tuple[int, OutboundMessage]]) -> list[tuple[int, Answer]]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        out = []
+        for index, message in batch:
+            started = time.perf_counter()
+            conn.request("POST", "/as2", body=message.body, headers=dict(message.headers))
+            response = conn.getresponse()
+            body = response.read()
+            out.append((index, (time.perf_counter() - started, response.status, response.getheaders(), body)))
+        conn.close()
+        return out
+
+    indexed = list(enumerate(messages))
+    batches = [indexed[i::clients] for i in range(clients)]
+    answers: list[Answer | None] = [None] * len(messages)
     start = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
-        for lat, bad in pool.map(post, batches):
-            latencies += lat
-            failures += bad
-    return len(messages) / (time.perf_counter() - start), latencies, failures
+        for done in pool.map(post, batches):
+            for index, answer in done:
+                answers[index] = answer
+    rate = len(messages) / (time.perf_counter() - start)
+    return rate, [a for a in answers if a is not None]
+
+
+def _verified(message: OutboundMessage, answer: Answer, station_cert: x509.Certificate) -> bool:
+    """The answer is a signed MDN from the station saying ``processed`` for this message and its MIC."""
+    _, status, headers, body = answer
+    if status != 200:
+        return False
+    try:
+        mdn = parse_mdn(headers, body, partner_certs=[station_cert], require_signature=True)
+    except Exception:
+        return False
+    return mdn.processed_ok and mdn.matches(
+        message_id=message.message_id, mic_value=message.mic, mic_algorithm=message.mic_algorithm
+    )
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and its descendants (Linux /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += parents.get(pid, [])
+    return found
+
+
+def _named(name: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each process (Linux /proc; empty elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(after[pid] - before.get(pid, 0.0) for pid in after)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--http-workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
+    warmup = 100
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), database_url=args.database_url, http_port=_free_port())
         partner = _identity("BENCHPARTNER")
         station_cert = _setup(settings, partner)
         with get_database(settings).sessions() as session:
             key = certs.station_keys(session, 1, [master_key(settings)])[0]
-        codec = _codec_rate(partner, KeyPair(key.private_key, key.certificate), 3.0)
-        messages = _messages(partner, station_cert, args.messages)
+        codec, codec_cpu = _codec_rate(partner, KeyPair(key.private_key, key.certificate), 3.0)
+        messages = _messages(partner, station_cert, args.messages + warmup)
         server = _serve(settings, args.http_workers)
         try:
-            _load(f"http://127.0.0.1:{settings.http_port}/as2", messages[:100], args.clients)  # warm-up
-            rate, latencies, failures = _load(
-                f"http://127.0.0.1:{settings.http_port}/as2", messages[100:], args.clients
-            )
+            _load(settings.http_port, messages[:warmup], args.clients)
+            api, db = _tree(server.pid), _named("postgres") if args.database_url else []
+            before_api, before_db, before_client = _cpu_seconds(api), _cpu_seconds(db), os.times()
+            rate, answers = _load(settings.http_port, messages[warmup:], args.clients)
+            after_api, after_db, after_client = _cpu_seconds(api), _cpu_seconds(db), os.times()
         finally:
             server.terminate()
             server.wait(30)
+    failures = sum(not _verified(m, a, station_cert) for m, a in zip(messages[warmup:], answers, strict=True))
+    per_message = 1000 / args.messages
+    client_cpu = (after_client.user + after_client.system) - (before_client.user + before_client.system)
     cores = os.cpu_count() or 1
-    latencies.sort()
+    latencies = sorted(a[0] for a in answers)
     backend = "PostgreSQL" if args.database_url else "SQLite (embedded)"
     p50, p99 = statistics.median(latencies) * 1000, latencies[int(len(latencies) * 0.99)] * 1000
     print(
         f"AS2 receive over HTTP, {backend}, {args.http_workers} API processes, {args.clients} clients, "
-        "1 KB signed+encrypted, signed sync MDN"
+        f"1 KB signed+encrypted, signed sync MDN, load average {os.getloadavg()[0]:.1f}"
     )
     print(f"  end to end : {rate:8.1f} msg/s   p50 {p50:.1f} ms   p99 {p99:.1f} ms   failures {failures}")
     print(f"  codec only : {codec:8.1f} msg/s per core, x{cores} cores = {codec * cores:.1f} msg/s ceiling")
     print(f"  share      : {rate / (codec * cores):8.1%} of the codec ceiling (target: >= 300 msg/s)")
+    cpu = f"API processes {_spent(before_api, after_api) * per_message:.2f} ms"
+    if args.database_url:
+        cpu += f", PostgreSQL server {_spent(before_db, after_db) * per_message:.2f} ms"
+    cpu += f", client {client_cpu * per_message:.2f} ms; the codec alone {1000 * codec_cpu:.2f} ms"
+    print(f"  CPU per msg: {cpu}")
     if failures:
         raise SystemExit(1)
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.as2.endpoint import router as as2_router
 from gateway.audit.endpoints import router as audit_router
@@ -48,33 +48,50 @@ ROUTERS = [
 MAX_CORRELATION_ID_CHARS = 64
 
 
-def _install_middleware(app: FastAPI, settings: Settings, http: HttpMetrics) -> None:
-    @app.middleware("http")
-    async def correlate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        cid = request.headers.get(CORRELATION_HEADER, "")[:MAX_CORRELATION_ID_CHARS] or new_correlation_id()
+class _Observe:
+    """Correlation id (echoed or created), the request size limit and HTTP metrics, as a plain ASGI
+    middleware: no per-request task or stream wrapping."""
+
+    def __init__(self, app: ASGIApp, settings: Settings, http: HttpMetrics) -> None:
+        self.app, self.settings, self.http = app, settings, http
+        self.header = CORRELATION_HEADER.lower().encode("latin-1")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        cid = (
+            headers.get(self.header, b"").decode("latin-1")[:MAX_CORRELATION_ID_CHARS] or new_correlation_id()
+        )
+        echo = (self.header, cid.encode("latin-1"))
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), echo]
+            await send(message)
+
         token = set_correlation_id(cid)
         started = time.perf_counter()
         try:
-            length = request.headers.get("content-length")
-            if length is not None and (not length.isdigit() or int(length) > settings.max_request_bytes):
-                response: Response = JSONResponse(
-                    {"error": "payload_too_large", "detail": f"limit is {settings.max_request_bytes} bytes"},
-                    status_code=413,
-                )
+            length = headers.get(b"content-length")
+            if length is not None and (not length.isdigit() or int(length) > self.settings.max_request_bytes):
+                limit = self.settings.max_request_bytes
+                body = {"error": "payload_too_large", "detail": f"limit is {limit} bytes"}
+                await JSONResponse(body, status_code=413)(scope, receive, send_with_id)
             else:
-                with span(f"HTTP {request.method}", method=request.method) as current:
-                    response = await call_next(request)
-                    route_path = getattr(request.scope.get("route"), "path", "unmatched")
-                    current.set_attribute("http.route", route_path)
-                    current.set_attribute("http.response.status_code", response.status_code)
+                with span(f"HTTP {scope['method']}", method=scope["method"]) as current:
+                    await self.app(scope, receive, send_with_id)
+                    current.set_attribute("http.route", getattr(scope.get("route"), "path", "unmatched"))
+                    current.set_attribute("http.response.status_code", status)
         finally:
             reset_correlation_id(token)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        http.requests.labels(request.method, path, str(response.status_code)).inc()
-        http.latency.labels(request.method, path).observe(time.perf_counter() - started)
-        response.headers[CORRELATION_HEADER] = cid
-        return response
+            path = getattr(scope.get("route"), "path", "unmatched")
+            self.http.requests.labels(scope["method"], path, str(status)).inc()
+            self.http.latency.labels(scope["method"], path).observe(time.perf_counter() - started)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -90,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="EDI partner gateway", version="0.1.0")
     app.state.settings = settings
     app.state.db = db
-    _install_middleware(app, settings, http)
+    app.add_middleware(_Observe, settings=settings, http=http)
     for router in ROUTERS:
         app.include_router(router)
     install_console(app)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Insert, Table, create_engine, event, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import Settings
@@ -114,6 +116,27 @@ class Database:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+
+_skipping_inserts: dict[tuple[str, str, tuple[str, ...], str | None], Insert] = {}
+
+
+def insert_or_skip(
+    session: Session, table: Table, conflict: Sequence[str], returning: str | None = None
+) -> Insert:
+    """``INSERT ... ON CONFLICT (conflict) DO NOTHING [RETURNING returning]`` for the session's database
+    (SQLite or PostgreSQL), built once per process; execute it with the row as parameters. With
+    ``returning`` it yields no row when the unique key already exists."""
+    dialect = session.get_bind().dialect.name
+    key = (dialect, table.name, tuple(conflict), returning)
+    stmt = _skipping_inserts.get(key)
+    if stmt is None:
+        base = postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+        stmt = base.on_conflict_do_nothing(index_elements=list(conflict))
+        if returning is not None:
+            stmt = stmt.returning(table.c[returning])
+        _skipping_inserts[key] = stmt
+    return stmt
 
 
 _databases: dict[str, Database] = {}

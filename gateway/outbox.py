@@ -16,14 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
-from gateway.db import Database, get_database
+from gateway.db import Database, get_database, insert_or_skip
 from gateway.errors import ConflictError, NotFoundError, PermanentJobError
 from gateway.models import JobStatus, OutboxJob
 from gateway.models.base import utcnow
@@ -107,6 +107,39 @@ def enqueue(
             raise
         return existing
     return job
+
+
+_JOB = cast(Table, OutboxJob.__table__)
+
+
+def enqueue_row(
+    session: Session,
+    settings: Settings,
+    task: str,
+    *,
+    subject_type: str | None = None,
+    subject_id: int | None = None,
+    args: dict[str, Any] | None = None,
+    dedup_key: str | None = None,
+) -> None:
+    """:func:`enqueue` in one ``INSERT`` and without an ORM object, for hot paths that need no row back;
+    a job with the same ``dedup_key`` is kept as it is."""
+    from gateway.worker import area_of
+
+    values = {
+        "task": task,
+        "queue": settings.queue_name(area_of(task)),
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "args": args or {},
+        "dedup_key": dedup_key,
+        "status": JobStatus.PENDING,
+        "attempts": 0,
+        "max_attempts": settings.outbox_max_attempts,
+        "available_at": utcnow(),
+        "correlation_id": get_correlation_id(),
+    }
+    session.connection().execute(insert_or_skip(session, _JOB, ["dedup_key"]), values)
 
 
 Publisher = Callable[[OutboxJob], None]

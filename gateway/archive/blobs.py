@@ -6,7 +6,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
+import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 from gateway.errors import GatewayError
@@ -17,35 +18,111 @@ class BlobMissingError(GatewayError):
     code = "archive_blob_missing"
 
 
+BLOB_MODE = 0o440
+
+
 def blob_path(root: Path, sha256: str) -> Path:
-    return root / "blobs" / sha256[:2] / sha256[2:4] / sha256
+    return Path(_blob_file(str(root), sha256))
+
+
+def _blob_file(root: str, sha256: str) -> str:
+    return f"{root}/blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
 def put_blob(root: Path, content: bytes) -> str:
-    """Store ``content`` (idempotent) and return its SHA-256; the file is fsynced before this returns."""
-    digest = hashlib.sha256(content).hexdigest()
-    target = blob_path(root, digest)
-    if target.exists():
-        return digest
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    """Store ``content`` (idempotent) and return its SHA-256; the file is durable before this returns."""
+    return put_blobs(root, [content])[0]
+
+
+def put_blobs(root: Path, contents: Iterable[bytes]) -> list[str]:
+    """Store each content (idempotent) and return their SHA-256s, all durable when this returns.
+
+    New files are written under temporary names, fsynced and only then renamed into place (a blob path
+    never holds partial content), and each directory that gained an entry is fsynced once. Doing each
+    step for all files before the next lets one journal commit cover several files."""
+    digests, pending, seen, touched, base = [], [], set(), set(), str(root)
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o440)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(target.parent, os.O_RDONLY)
+        for content in contents:
+            digest = hashlib.sha256(content).hexdigest()
+            digests.append(digest)
+            target = _blob_file(base, digest)
+            if digest not in seen and not os.path.exists(target):
+                seen.add(digest)
+                pending.append(_Pending.start(target, content))
+        for blob in pending:
+            blob.sync()
+        for blob in pending:
+            touched |= blob.commit()
+    finally:
+        for blob in pending:
+            blob.discard()
+    for directory in sorted(touched, key=len, reverse=True):
+        _fsync_dir(directory)
+    return digests
+
+
+class _Pending:
+    """A blob written under a temporary name in its final directory."""
+
+    def __init__(self, target: str, tmp: str, fd: int, created: set[str]) -> None:
+        self.target, self.tmp, self.fd, self.created = target, tmp, fd, created
+
+    @classmethod
+    def start(cls, target: str, content: bytes) -> _Pending:
+        directory = os.path.dirname(target)
+        created = _make_dirs(directory)
+        tmp = f"{directory}/.incoming-{secrets.token_hex(8)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, BLOB_MODE)
+        pending = cls(target, tmp, fd, created)
+        try:
+            os.fchmod(fd, BLOB_MODE)
+            view = memoryview(content)
+            while view:
+                view = view[os.write(fd, view) :]
+        except BaseException:
+            pending.discard()
+            raise
+        return pending
+
+    def sync(self) -> None:
+        os.fsync(self.fd)
+        os.close(self.fd)
+        self.fd = -1
+
+    def commit(self) -> set[str]:
+        """Rename into place; returns the directories whose entries changed."""
+        os.replace(self.tmp, self.target)
+        self.tmp = ""
+        return self.created | {os.path.dirname(self.target)}
+
+    def discard(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        if self.tmp:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.tmp)
+            self.tmp = ""
+
+
+def _make_dirs(directory: str) -> set[str]:
+    """Create ``directory`` and missing parents; returns the parents whose entries changed."""
+    missing = []
+    while not os.path.isdir(directory):
+        missing.append(directory)
+        directory = os.path.dirname(directory)
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path)
+    return {os.path.dirname(path) for path in missing}
+
+
+def _fsync_dir(directory: str) -> None:
+    dir_fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-    return digest
 
 
 def get_blob(root: Path, sha256: str) -> bytes:

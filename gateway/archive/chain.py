@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from gateway.archive.blobs import blob_path, put_blob
+from gateway.archive.blobs import blob_path, put_blobs
 from gateway.models.archive import GENESIS_HASH, ArchiveHead, ArchiveRecord
 from gateway.models.base import utcnow
 
@@ -47,11 +47,16 @@ def hashed_fields(record: ArchiveRecord) -> dict[str, Any]:
     }
 
 
-def _head(session: Session) -> ArchiveHead:
-    head = session.get(ArchiveHead, 1, with_for_update=True)
-    if head is None:
-        raise RuntimeError("archive_head row missing: run `edigw db upgrade`")
-    return head
+_HEAD = cast(Table, ArchiveHead.__table__)
+_RECORD = cast(Table, ArchiveRecord.__table__)
+_LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.record_hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_RECORDS = insert(_RECORD)
+# With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT: on PostgreSQL that is one round trip
+# while the head is locked instead of a pipeline of several; on SQLite plain executemany is cheaper.
+_INSERT_RECORDS_AT_ONCE = insert(_RECORD).returning(_RECORD.c.seq)
+_MOVE_HEAD = (
+    update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("new_seq"), record_hash=bindparam("new_hash"))
+)
 
 
 @dataclass(frozen=True)
@@ -65,36 +70,70 @@ class Item:
     subject_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """A record as it was appended."""
+
+    seq: int
+    kind: str
+    subject_type: str | None
+    subject_id: int | None
+    content_sha256: str
+    content_size: int
+    meta: dict[str, Any]
+    prev_hash: str
+    record_hash: str
+    created_at: datetime
+
+
+def _row(item: Item, digest: str, seq: int, prev_hash: str, created: datetime) -> dict[str, Any]:
+    """The record's columns; the hashed ones are exactly :func:`hashed_fields` of the stored row."""
+    row = {
+        "seq": seq,
+        "kind": item.kind,
+        "subject_type": item.subject_type,
+        "subject_id": item.subject_id,
+        "content_sha256": digest,
+        "content_size": len(item.content),
+        "meta": json.loads(canonical_json(item.meta or {})),
+        "created_at": created.isoformat(timespec="microseconds"),
+        "prev_hash": prev_hash,
+    }
+    row["record_hash"] = compute_hash(row)
+    row["created_at"] = created
+    return row
+
+
 def append_many(
     session: Session, root: Path, items: list[Item], now: datetime | None = None
-) -> list[ArchiveRecord]:
+) -> list[Appended]:
     """Store every item's content and chain one record each, in order, in the caller's transaction.
 
-    Blobs are durable before the records are written; the head row lock serialises appends until the
-    caller commits, so call this late in the transaction.
+    Blobs are durable before the records are written. Three statements whatever the number of items:
+    lock the head, insert the records, move the head. The head row lock serialises appends until the
+    caller commits, so call this last in the transaction.
     """
-    digests = [put_blob(root, item.content) for item in items]
-    head = _head(session)
+    if not items:
+        return []
+    digests = put_blobs(root, [item.content for item in items])
+    session.flush()  # the caller's pending ORM changes go first, as they would with session.execute
+    conn = session.connection()
+    head = conn.execute(_LOCK_HEAD).first()
+    if head is None:
+        raise RuntimeError("archive_head row missing: run `edigw db upgrade`")
+    seq, prev_hash = int(head.seq), str(head.record_hash)
     created = now or utcnow()
-    records = []
+    rows = []
     for item, digest in zip(items, digests, strict=True):
-        record = ArchiveRecord(
-            seq=head.seq + 1,
-            kind=item.kind,
-            subject_type=item.subject_type,
-            subject_id=item.subject_id,
-            content_sha256=digest,
-            content_size=len(item.content),
-            meta=json.loads(canonical_json(item.meta or {})),
-            prev_hash=head.record_hash,
-            created_at=created,
-        )
-        record.record_hash = compute_hash(hashed_fields(record))
-        head.seq, head.record_hash = record.seq, record.record_hash
-        records.append(record)
-    session.add_all(records)
-    session.flush()
-    return records
+        seq += 1
+        rows.append(_row(item, digest, seq, prev_hash, created))
+        prev_hash = rows[-1]["record_hash"]
+    if conn.dialect.name == "postgresql":
+        conn.execute(_INSERT_RECORDS_AT_ONCE, rows).all()
+    else:
+        conn.execute(_INSERT_RECORDS, rows)
+    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
+    return [Appended(**row) for row in rows]
 
 
 def append(
@@ -107,7 +146,7 @@ def append(
     subject_type: str | None = None,
     subject_id: int | None = None,
     now: datetime | None = None,
-) -> ArchiveRecord:
+) -> Appended:
     """Store ``content`` and chain a record for it (see :func:`append_many`)."""
     return append_many(session, root, [Item(kind, content, meta, subject_type, subject_id)], now)[0]
 

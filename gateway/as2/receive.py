@@ -11,36 +11,35 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
-from sqlalchemy import select
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
-from gateway.archive.blobs import get_blob, put_blob
-from gateway.archive.chain import Item, append, append_many
+from gateway.archive.blobs import get_blob, put_blobs
+from gateway.archive.chain import Item, append_many
+from gateway.as2 import partnerships
 from gateway.as2.cms import KeyPair
 from gateway.as2.errors import AS2Error, UnknownTradingPartnerError
 from gateway.as2.headers import new_message_id
 from gateway.as2.inbound import InboundMessage, InboundPolicy, unwrap
 from gateway.as2.mdn import Mdn, MdnRequest, build_mdn, disposition_text
 from gateway.as2.mime import Entity, Headers, Limits, multipart_entities
-from gateway.certificates import service as certs
+from gateway.as2.partnerships import Partnership
 from gateway.config import Settings
 from gateway.db import Database
-from gateway.inbound.service import Received, accept
+from gateway.inbound.service import AcceptResult, Received, archive_item, record
 from gateway.keys import master_key
 from gateway.models.base import utcnow
-from gateway.models.certificate import Station
-from gateway.models.exchange import Direction, Exchange
-from gateway.models.partner import Partner
-from gateway.onboarding.service import find_by_as2_id, profile_of
-from gateway.outbox import enqueue
+from gateway.models.exchange import Exchange
+from gateway.outbox import enqueue_row
 from partners.as2_settings import As2Settings
 
 MDN_CONTENT_TYPES = ("multipart/report", "message/disposition-notification")
+_EXCHANGE = cast(Table, Exchange.__table__)
 
 
 @dataclass(frozen=True)
@@ -50,16 +49,6 @@ class Reply:
     status: int
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
-
-
-@dataclass(frozen=True)
-class Partnership:
-    partner: Partner
-    station: Station
-    as2: As2Settings | None
-    keys: tuple[KeyPair, ...]
-    signer: KeyPair | None
-    partner_certs: tuple[x509.Certificate, ...]
 
 
 def _media_type(headers: Headers) -> str:
@@ -82,28 +71,6 @@ def is_mdn(http: Headers, body: bytes = b"") -> bool:
     return bool(parts) and _media_type(parts[0].headers) in MDN_CONTENT_TYPES
 
 
-def _partnership(session: Session, settings: Settings, request: MdnRequest, now: datetime) -> Partnership:
-    partner = find_by_as2_id(session, request.partner or "")
-    station = certs.find_station_by_as2_id(session, request.us or "")
-    if partner is None or station is None or not partner.enabled:
-        raise UnknownTradingPartnerError(
-            f"no partnership from AS2-From {request.partner!r} to AS2-To {request.us!r}"
-        )
-    keys_master = [master_key(settings)]
-    keys = tuple(
-        KeyPair(k.private_key, k.certificate) for k in certs.station_keys(session, station.id, keys_master)
-    )
-    signing = certs.signing_key(session, station.id, keys_master, now)
-    return Partnership(
-        partner=partner,
-        station=station,
-        as2=profile_of(partner).transports.as2,
-        keys=keys,
-        signer=KeyPair(signing.private_key, signing.certificate) if signing else None,
-        partner_certs=tuple(certs.partner_verification_certs(session, partner.id, now)),
-    )
-
-
 def _policy(as2: As2Settings | None, now: datetime) -> InboundPolicy:
     """The partner's inbound requirements; a partner without AS2 settings must sign and encrypt."""
     if as2 is None:
@@ -120,20 +87,30 @@ def _wire_meta(http: Headers) -> dict[str, Any]:
     return {"headers": [[name, value] for name, value in http.items()]}
 
 
+@dataclass(frozen=True)
+class _Post:
+    """One POST to /as2 as received, with what every step needs."""
+
+    settings: Settings
+    root: Path
+    http: Headers
+    body: bytes
+    request: MdnRequest
+    now: datetime
+
+
 def _mdn(
-    settings: Settings,
-    request: MdnRequest,
-    now: datetime,
+    post: _Post,
     *,
     error: AS2Error | None = None,
     message: InboundMessage | None = None,
     signer: KeyPair | None = None,
 ) -> Mdn:
     return build_mdn(
-        request,
+        post.request,
         disposition=disposition_text(error),
-        message_id=new_message_id(settings.as2_mdn_domain),
-        now=now,
+        message_id=new_message_id(post.settings.as2_mdn_domain),
+        now=post.now,
         received_mic=(message.mic, message.mic_algorithm) if message else None,
         sign_with=signer,
     )
@@ -148,33 +125,25 @@ def _mdn_item(mdn: Mdn, exchange_id: int | None) -> Item:
     return Item("as2-mdn-out", mdn.body, meta, "exchange" if exchange_id else None, exchange_id)
 
 
-def _archive_mdn(session: Session, settings: Settings, mdn: Mdn, exchange_id: int | None) -> str:
-    return append_many(session, settings.resolved_archive_dir, [_mdn_item(mdn, exchange_id)])[
-        0
-    ].content_sha256
-
-
 def _reply(mdn: Mdn | None, request: MdnRequest) -> Reply:
     if mdn is None or request.is_async:
         return Reply(200)
     return Reply(200, mdn.headers, mdn.body)
 
 
-def _queue_async(
-    session: Session, settings: Settings, request: MdnRequest, mdn: Mdn, sha: str, partner_id: int | None
-) -> None:
+def _queue_async(session: Session, post: _Post, mdn: Mdn, sha: str, partner_id: int | None) -> None:
     """Deliver the MDN from a task (only ever to a URL on the partner's allow-list, checked there)."""
-    if not request.is_async or partner_id is None:
+    if not post.request.is_async or partner_id is None:
         return
     args = {
         "partner_id": partner_id,
-        "url": request.receipt_url,
+        "url": post.request.receipt_url,
         "mdn_sha256": sha,
         "headers": [list(h) for h in mdn.headers],
     }
-    enqueue(
+    enqueue_row(
         session,
-        settings,
+        post.settings,
         "as2.send_mdn",
         subject_type="partner",
         subject_id=partner_id,
@@ -184,54 +153,45 @@ def _queue_async(
 
 
 def _refuse(
-    session: Session,
-    settings: Settings,
-    http: Headers,
-    body: bytes,
-    request: MdnRequest,
-    error: AS2Error,
-    signer: KeyPair | None,
-    now: datetime,
-    partner_id: int | None = None,
+    db: Database, post: _Post, error: AS2Error, signer: KeyPair | None, partner_id: int | None = None
 ) -> tuple[Mdn | None, Reply]:
-    append(
-        session,
-        settings.resolved_archive_dir,
-        "as2-refused",
-        body,
-        meta=_wire_meta(http) | {"disposition": error.disposition, "reason": str(error)},
-    )
-    if not request.wants_mdn:
+    meta = _wire_meta(post.http) | {"disposition": error.disposition, "reason": str(error)}
+    items = [Item("as2-refused", post.body, meta)]
+    mdn = _mdn(post, error=error, signer=signer) if post.request.wants_mdn else None
+    if mdn is not None:
+        items.append(_mdn_item(mdn, None))
+    digests = put_blobs(post.root, [item.content for item in items])
+    with db.transaction() as session:
+        append_many(session, post.root, items)
+        if mdn is not None:
+            _queue_async(session, post, mdn, digests[-1], partner_id)
+    if mdn is None:
         return None, Reply(400, (("Content-Type", "text/plain"),), f"{error.disposition}: {error}".encode())
-    mdn = _mdn(settings, request, now, error=error, signer=signer)
-    _queue_async(session, settings, request, mdn, _archive_mdn(session, settings, mdn, None), partner_id)
-    return mdn, _reply(mdn, request)
+    return mdn, _reply(mdn, post.request)
 
 
-def _stored_reply(
-    settings: Settings, exchange: Exchange, request: MdnRequest, *, counted: bool = False
-) -> Reply:
-    if not counted:
-        exchange.duplicate_count += 1
-    stored = exchange.meta.get("mdn")
+def _stored_reply(post: _Post, meta: dict[str, Any]) -> Reply:
+    stored = meta.get("mdn")
     if not stored:
         return Reply(200)
-    body = get_blob(settings.resolved_archive_dir, stored["sha256"])
+    body = get_blob(post.root, stored["sha256"])
     headers = tuple((name, value) for name, value in stored["headers"])
-    return Reply(200) if request.is_async else Reply(200, headers, body)
+    return Reply(200) if post.request.is_async else Reply(200, headers, body)
 
 
-def _earlier(session: Session, partner_id: int, message_id: str | None) -> Exchange | None:
-    if not message_id:
-        return None
-    return session.scalar(
-        select(Exchange).where(
-            Exchange.partner_id == partner_id,
-            Exchange.direction == Direction.INBOUND,
-            Exchange.transport == "as2",
-            Exchange.message_id == message_id,
-        )
+def _count_repeat(session: Session, exchange_id: int) -> dict[str, Any]:
+    """Count one more copy of an exchange; returns its meta (with the stored MDN)."""
+    session.execute(
+        update(_EXCHANGE)
+        .where(_EXCHANGE.c.id == exchange_id)
+        .values(duplicate_count=_EXCHANGE.c.duplicate_count + 1)
     )
+    return _meta(session, exchange_id)
+
+
+def _meta(session: Session, exchange_id: int) -> dict[str, Any]:
+    meta = session.scalar(select(_EXCHANGE.c.meta).where(_EXCHANGE.c.id == exchange_id))
+    return dict(meta or {})
 
 
 def _evidence(message: InboundMessage) -> dict[str, Any]:
@@ -247,108 +207,122 @@ def _evidence(message: InboundMessage) -> dict[str, Any]:
     }
 
 
-def _accept_payloads(
-    session: Session, settings: Settings, p: Partnership, message: InboundMessage
-) -> list[int]:
-    ids = []
-    for index, payload in enumerate(message.payloads):
-        message_id = message.message_id or ""
-        result = accept(
-            session,
-            settings,
-            Received(
-                partner_id=p.partner.id,
-                transport="as2",
-                content=payload.data,
-                filename=payload.filename,
-                message_id=message_id if index == 0 else f"{message_id}#{index}",
-                content_type=payload.content_type,
-                meta=_evidence(message),
-            ),
+def _received(p: Partnership, message: InboundMessage, evidence: dict[str, Any]) -> list[Received]:
+    """One received document per payload; the second and later ones get ``<message id>#<n>``."""
+    message_id = message.message_id or ""
+    return [
+        Received(
+            partner_id=p.partner_id,
+            transport="as2",
+            content=payload.data,
+            filename=payload.filename,
+            message_id=message_id if index == 0 else f"{message_id}#{index}",
+            content_type=payload.content_type,
+            meta=evidence,
         )
-        ids.append(result.exchange_id)
-    return ids
+        for index, payload in enumerate(message.payloads)
+    ]
 
 
-def _evidence_items(http: Headers, body: bytes, message: InboundMessage, exchange_id: int) -> list[Item]:
+def _evidence_items(
+    post: _Post, message: InboundMessage, evidence: dict[str, Any], exchange_id: int
+) -> list[Item]:
     """The wire bytes with their headers and, when signed, the signed entity with its signature and
     signer certificate: what an auditor needs to re-verify the message offline."""
-    items = [Item("as2-wire-in", body, _wire_meta(http), "exchange", exchange_id)]
+    items = [Item("as2-wire-in", post.body, _wire_meta(post.http), "exchange", exchange_id)]
     if message.signed and message.signature is not None:
         signer_pem = message.signer.public_bytes(Encoding.PEM).decode() if message.signer else None
         meta = {
             "signature_der_base64": base64.b64encode(message.signature).decode(),
             "signer_pem": signer_pem,
         }
-        items.append(
-            Item("as2-signed-entity", message.mic_content, meta | _evidence(message), "exchange", exchange_id)
-        )
+        items.append(Item("as2-signed-entity", message.mic_content, meta | evidence, "exchange", exchange_id))
     return items
 
 
-def _prewrite(settings: Settings, *contents: bytes) -> None:
-    """Write the content-addressed blobs (fsynced) before the write transaction, so the database lock
-    is held only for the row inserts; ``append`` later finds them in place."""
-    for content in contents:
-        put_blob(settings.resolved_archive_dir, content)
+def _lookup(db: Database, post: _Post) -> tuple[Partnership | None, AS2Error | None, int | None]:
+    request = post.request
+    found = partnerships.lookup(
+        db,
+        master_key(post.settings),
+        request.partner or "",
+        request.us or "",
+        request.original_message_id,
+        post.now,
+    )
+    if found.partnership is None:
+        error = UnknownTradingPartnerError(
+            f"no partnership from AS2-From {request.partner!r} to AS2-To {request.us!r}"
+        )
+        return None, error, None
+    return found.partnership, None, found.earlier_exchange_id
 
 
-def _lookup(
-    db: Database, settings: Settings, request: MdnRequest, now: datetime
-) -> tuple[Partnership | None, AS2Error | None, int | None]:
-    with db.sessions() as session:
-        try:
-            partnership = _partnership(session, settings, request, now)
-        except UnknownTradingPartnerError as error:
-            return None, error, None
-        earlier = _earlier(session, partnership.partner.id, request.original_message_id)
-        return partnership, None, earlier.id if earlier else None
-
-
-def _unwrap(settings: Settings, http: Headers, body: bytes, p: Partnership, now: datetime) -> InboundMessage:
+def _unwrap(post: _Post, p: Partnership) -> InboundMessage:
+    settings = post.settings
     limits = Limits(
         max_body_bytes=settings.as2_max_body_bytes, max_decompressed_bytes=settings.as2_max_decompressed_bytes
     )
+    policy = _policy(p.as2, post.now)
     return unwrap(
-        http, body, keys=p.keys, partner_certs=p.partner_certs, policy=_policy(p.as2, now), limits=limits
+        post.http, post.body, keys=p.keys, partner_certs=p.partner_certs, policy=policy, limits=limits
     )
 
 
-def _record(
-    session: Session,
-    settings: Settings,
-    http: Headers,
-    body: bytes,
-    request: MdnRequest,
-    p: Partnership,
-    message: InboundMessage,
-    mdn: Mdn | None,
-) -> Reply | None:
-    """Phase B: the rows. Returns the stored reply instead when a concurrent copy won the race."""
-    exchange_ids = _accept_payloads(session, settings, p, message)
-    first = session.get(Exchange, exchange_ids[0])
-    assert first is not None
-    if first.duplicate_count and first.meta.get("mdn"):
-        return _stored_reply(settings, first, request, counted=True)
-    items = _evidence_items(http, body, message, exchange_ids[0])
-    if mdn is not None:
-        items.append(_mdn_item(mdn, exchange_ids[0]))
-    records = append_many(session, settings.resolved_archive_dir, items)
+def _stored_mdn(mdn: Mdn | None, sha: str | None, request: MdnRequest) -> dict[str, Any]:
+    """What the exchange keeps of its MDN, to answer a repeat with it byte for byte."""
     if mdn is None:
-        return None
-    sha = records[-1].content_sha256
-    _queue_async(session, settings, request, mdn, sha, p.partner.id)
+        return {}
     stored = {
         "sha256": sha,
         "headers": [list(h) for h in mdn.headers],
         "message_id": mdn.message_id,
         "disposition": mdn.disposition,
     }
-    for exchange_id in exchange_ids:
-        exchange = session.get(Exchange, exchange_id)
-        assert exchange is not None
-        exchange.meta = exchange.meta | {"mdn": stored, "mdn_async_url": request.receipt_url}
+    return {"mdn": stored, "mdn_async_url": request.receipt_url}
+
+
+def _record(
+    session: Session,
+    post: _Post,
+    p: Partnership,
+    message: InboundMessage,
+    mdn: Mdn | None,
+    mdn_sha: str | None,
+) -> Reply | None:
+    """Phase B: the rows. Returns the stored reply instead when a concurrent copy won the race.
+
+    The exchanges and their jobs first, the archive records last: the chain's head stays locked only
+    from there to the commit."""
+    stored = _stored_mdn(mdn, mdn_sha, post.request)
+    evidence = _evidence(message)
+    received = _received(p, message, evidence)
+    results = [record(session, post.settings, r, meta=evidence | stored) for r in received]
+    first = results[0]
+    if first.duplicate:
+        meta = _meta(session, first.exchange_id)
+        if meta.get("mdn"):
+            return _stored_reply(post, meta)
+    fresh = [(r, res) for r, res in zip(received, results, strict=True) if not res.duplicate]
+    items = [archive_item(r, res.exchange_id) for r, res in fresh]
+    items += _evidence_items(post, message, evidence, first.exchange_id)
+    if mdn is not None:
+        items.append(_mdn_item(mdn, first.exchange_id))
+    append_many(session, post.root, items)
+    if mdn is None:
+        return None
+    assert mdn_sha is not None
+    _queue_async(session, post, mdn, mdn_sha, p.partner_id)
+    _keep_mdn_on_repeats(session, results, stored)
     return None
+
+
+def _keep_mdn_on_repeats(session: Session, results: list[AcceptResult], stored: dict[str, Any]) -> None:
+    """An earlier copy that got no MDN (it asked for none) keeps this one, for the next repeat."""
+    for result in results:
+        if result.duplicate:
+            meta = _meta(session, result.exchange_id) | stored
+            session.execute(update(_EXCHANGE).where(_EXCHANGE.c.id == result.exchange_id).values(meta=meta))
 
 
 def receive(
@@ -363,36 +337,28 @@ def receive(
     Lookups, decryption, verification, MDN signing and blob writes run with no write lock; one short
     transaction then records the exchange, the archive records and the MDN (DESIGN.md §3, T1).
     """
-    now = now or utcnow()
     http = Headers.of(headers)
-    request = MdnRequest.from_headers(http)
-    partnership, unknown, earlier_id = _lookup(db, settings, request, now)
+    post = _Post(
+        settings, settings.resolved_archive_dir, http, body, MdnRequest.from_headers(http), now or utcnow()
+    )
+    partnership, unknown, earlier_id = _lookup(db, post)
     if partnership is None:
         assert unknown is not None
-        with db.transaction() as session:
-            return _refuse(session, settings, http, body, request, unknown, None, now)
+        return _refuse(db, post, unknown, None)
     if earlier_id is not None:
         with db.transaction() as session:
-            earlier = session.get(Exchange, earlier_id)
-            assert earlier is not None
-            return None, _stored_reply(settings, earlier, request)
+            return None, _stored_reply(post, _count_repeat(session, earlier_id))
     try:
-        message = _unwrap(settings, http, body, partnership, now)
+        message = _unwrap(post, partnership)
     except AS2Error as error:
-        with db.transaction() as session:
-            return _refuse(
-                session, settings, http, body, request, error, partnership.signer, now, partnership.partner.id
-            )
-    mdn = (
-        _mdn(settings, request, now, message=message, signer=partnership.signer)
-        if request.wants_mdn
-        else None
-    )
-    _prewrite(
-        settings, body, message.mic_content, *(p.data for p in message.payloads), *([mdn.body] if mdn else [])
-    )
+        return _refuse(db, post, error, partnership.signer, partnership.partner_id)
+    mdn = _mdn(post, message=message, signer=partnership.signer) if post.request.wants_mdn else None
+    # The blobs are durable before the write transaction, so the database lock is held only for the
+    # rows; append_many then finds them in place.
+    payloads = [p.data for p in message.payloads]
+    digests = put_blobs(post.root, [body, message.mic_content, *payloads, *([mdn.body] if mdn else [])])
     with db.transaction() as session:
-        stored = _record(session, settings, http, body, request, partnership, message, mdn)
+        stored = _record(session, post, partnership, message, mdn, digests[-1] if mdn else None)
     if stored is not None:
         return None, stored
-    return mdn, _reply(mdn, request)
+    return mdn, _reply(mdn, post.request)
