@@ -9,7 +9,7 @@ segments, in the extensions of the nearest level above.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from typing import Any
 
 from translators.canonical import ShipNotice
 from translators.errors import SegmentError
@@ -23,16 +23,56 @@ HL_ID, HL_PARENT, HL_LEVEL = 1, 2, 3
 CTT_LINES = 1
 
 
-@dataclass(slots=True)
 class HlNode:
-    """One HL level being read."""
+    """One HL level being read. Its area, level-specific segments and children are created when first
+    needed: most item levels of a large 856 have no segment that needs an area."""
 
-    level: str
-    segment: Segment
-    position: int
-    area: Area = field(default_factory=Area)
-    specific: dict[str, list[Segment]] = field(default_factory=dict)
-    children: list[HlNode] = field(default_factory=list)
+    __slots__ = ("_area", "children", "level", "position", "segment", "specific")
+
+    def __init__(self, level: str, segment: Segment, position: int, area: Area | None = None) -> None:
+        self.level, self.segment, self.position, self._area = level, segment, position, area
+        self.specific: dict[str, list[Segment]] | None = None
+        self.children: list[HlNode] | None = None
+
+    @property
+    def area(self) -> Area:
+        area = self._area
+        if area is None:
+            area = self._area = Area()
+        return area
+
+    def groups(self) -> dict[str, tuple[Any, ...]]:
+        """The area's values by kind (empty when the level had none)."""
+        return self._area.groups() if self._area is not None else NO_GROUPS
+
+    def add_specific(self, key: str, segment: Segment) -> None:
+        specific = self.specific
+        if specific is None:
+            self.specific = {key: [segment]}
+        elif key in specific:
+            specific[key].append(segment)
+        else:
+            specific[key] = [segment]
+
+    def first(self, key: str) -> Segment | None:
+        found = self.specific.get(key) if self.specific is not None else None
+        return found[0] if found else None
+
+    def all(self, key: str) -> list[Segment]:
+        found = self.specific.get(key) if self.specific is not None else None
+        return found or []
+
+    def add_child(self, node: HlNode) -> None:
+        if self.children is None:
+            self.children = [node]
+        else:
+            self.children.append(node)
+
+    def children_at(self, level: str) -> list[HlNode]:
+        return [child for child in self.children if child.level == level] if self.children else []
+
+
+NO_GROUPS: dict[str, tuple[Any, ...]] = {}
 
 
 class ShipNoticeReader:
@@ -60,7 +100,7 @@ class ShipNoticeReader:
             elif tag == "CTT":
                 self.line_count = r.integer(segment, CTT_LINES)
             else:
-                read_level_segment(r, self.current.level, self.current.area, self.current.specific, segment)
+                read_level_segment(r, self.current, segment)
         if self.bsn is None:
             return None
         return build_notice(r, (self.bsn, self.bsn_position), self.top, self.line_count)
@@ -75,15 +115,17 @@ class ShipNoticeReader:
             self.collapse(segment, parent)
             return
         node = HlNode(level, segment, self.r.position)
-        parent.children.append(node)
+        parent.add_child(node)
         self.by_id[el(segment, HL_ID)] = node
         self.remember(rank, node)
         self.current = node
 
     def remember(self, rank: int, node: HlNode) -> None:
-        self.last_by_rank[rank] = node
-        for deeper in [k for k in self.last_by_rank if k > rank]:
-            del self.last_by_rank[deeper]
+        last = self.last_by_rank
+        last[rank] = node
+        for deeper in DEEPER_RANKS[rank]:
+            if deeper in last:
+                del last[deeper]
 
     def collapse(self, segment: Segment, parent: HlNode) -> None:
         """A level the canonical tree has no place for here (unknown code, or e.g. a pack under an item):
@@ -95,11 +137,11 @@ class ShipNoticeReader:
 
     def implicit_order(self, shipment: HlNode) -> HlNode:
         """Tares, packs or items straight under the shipment belong to one order without a PRF."""
-        for child in shipment.children:
-            if child.level == "O" and child.segment is IMPLICIT:
+        for child in shipment.children_at("O"):
+            if child.segment is IMPLICIT:
                 return child
         order = HlNode("O", IMPLICIT, self.r.position)
-        shipment.children.append(order)
+        shipment.add_child(order)
         self.remember(LEVEL_RANK["O"], order)
         return order
 
@@ -122,10 +164,12 @@ class ShipNoticeReader:
 IMPLICIT: Segment = ["HL"]
 ITEM_HOLDERS = frozenset({"T", "P", "I"})
 ALLOWED_CHILDREN = {"": {"S"}, "S": {"O"}, "O": {"T", "P", "I"}, "T": {"P", "I"}, "P": {"I"}, "I": set[str]()}
+NO_CHILDREN = frozenset[str]()
+DEEPER_RANKS = {rank: tuple(r for r in LEVEL_RANK.values() if r > rank) for rank in LEVEL_RANK.values()}
 
 
 def _allowed(parent: str, child: str) -> bool:
-    return child in ALLOWED_CHILDREN.get(parent, set())
+    return child in ALLOWED_CHILDREN.get(parent, NO_CHILDREN)
 
 
 def read_856(r: Reader, segments: Iterable[Segment]) -> ShipNotice | None:

@@ -1,11 +1,21 @@
-"""Reading context of one transaction set: the current segment position and typed element readers that
-record a located AK4/IK4 error instead of raising, so one bad value never hides the others."""
+"""Reading context of one transaction set: the current segment position, typed element readers that
+record a located AK4/IK4 error instead of raising, so one bad value never hides the others, and the
+memo that reuses the canonical value of a segment repeated verbatim in the set.
+
+Canonical values are immutable, so a segment that reads the same (``DTM*002*20260320`` on every line,
+``SN1**12*EA`` in every carton) maps to one shared object instead of thousands of equal ones: less work,
+less memory and less for the garbage collector to trace on a large set. Only readings that recorded no
+error are kept, so every bad occurrence is still reported at its own position.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from translators.canonical import Extension
 from translators.errors import ElementError, Location, TranslatorError
@@ -14,13 +24,17 @@ from translators.x12.envelope import SetHeader
 from translators.x12.lexer import Delimiters
 
 MAX_MAP_ERRORS = 1000
+MAX_MEMO_ENTRIES = 4096
+DATE_CACHE_SIZE = 4096
 CENTURY_PIVOT = 50
+T = TypeVar("T")
 
 
 def el(segment: list[str], index: int) -> str:
     return segment[index] if index < len(segment) else ""
 
 
+@lru_cache(maxsize=DATE_CACHE_SIZE)
 def parse_date(text: str) -> dt.date:
     if len(text) == 8:
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
@@ -45,6 +59,39 @@ class Reader:
     delimiters: Delimiters
     position: int = 1
     errors: list[TranslatorError] = field(default_factory=list)
+    memo: dict[Hashable, Any] = field(default_factory=dict)
+
+    def read(self, read: Callable[[Reader, list[str]], T | None], segment: list[str]) -> T | None:
+        """``read(self, segment)``, or the value it returned without error for an equal segment earlier
+        in the set. Only the one reader of a tag's segments in an area may use this (other readings of
+        the same tag, e.g. item-level lots, key theirs with ``read_as``)."""
+        key = tuple(segment)
+        value: T | None = self.memo.get(key)
+        if value is None:
+            errors = len(self.errors)
+            value = read(self, segment)
+            if value is not None and len(self.errors) == errors:
+                self.remember(key, value)
+        return value
+
+    def read_as(
+        self, key: Hashable, read: Callable[[Reader, list[str]], T | None], segment: list[str]
+    ) -> T | None:
+        """Like ``read`` for a value that depends only on the elements in ``key`` (a tuple starting with
+        a name that is no segment tag, e.g. ``("PO1 quantity", quantity, unit)``)."""
+        value: T | None = self.memo.get(key)
+        if value is None:
+            errors = len(self.errors)
+            value = read(self, segment)
+            if value is not None and len(self.errors) == errors:
+                self.remember(key, value)
+        return value
+
+    def remember(self, key: Hashable, value: Any) -> None:
+        memo = self.memo
+        if len(memo) >= MAX_MEMO_ENTRIES:
+            memo.clear()
+        memo[key] = value
 
     def at(self, position: int) -> _At:
         """Report errors at ``position`` (a segment read earlier) while building from it."""
@@ -124,7 +171,9 @@ class Reader:
 
     def extension(self, segment: list[str]) -> Extension:
         component = self.delimiters.component
-        return Extension(tag=segment[0], elements=tuple(tuple(e.split(component)) for e in segment[1:]))
+        return Extension.trusted(
+            tag=segment[0], elements=tuple(tuple(e.split(component)) for e in segment[1:])
+        )
 
 
 class _At:
