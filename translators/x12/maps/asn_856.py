@@ -25,13 +25,14 @@ CTT_LINES = 1
 
 class HlNode:
     """One HL level being read. Its area, level-specific segments and children are created when first
-    needed: most item levels of a large 856 have no segment that needs an area."""
+    needed (most item levels of a large 856 have no segment that needs an area), and the segments it
+    keeps until the tree is built are tuples, which the garbage collector stops tracing."""
 
-    __slots__ = ("_area", "children", "level", "position", "segment", "specific")
+    __slots__ = ("_area", "children", "implicit", "level", "position", "specific")
 
-    def __init__(self, level: str, segment: Segment, position: int, area: Area | None = None) -> None:
-        self.level, self.segment, self.position, self._area = level, segment, position, area
-        self.specific: dict[str, list[Segment]] | None = None
+    def __init__(self, level: str, position: int, area: Area | None = None, implicit: bool = False) -> None:
+        self.level, self.position, self._area, self.implicit = level, position, area, implicit
+        self.specific: list[tuple[str, Kept]] | None = None
         self.children: list[HlNode] | None = None
 
     @property
@@ -45,22 +46,20 @@ class HlNode:
         """The area's values by kind (empty when the level had none)."""
         return self._area.groups() if self._area is not None else NO_GROUPS
 
-    def add_specific(self, key: str, segment: Segment) -> None:
-        specific = self.specific
-        if specific is None:
-            self.specific = {key: [segment]}
-        elif key in specific:
-            specific[key].append(segment)
+    def keep(self, key: str, segment: Segment) -> None:
+        if self.specific is None:
+            self.specific = [(key, tuple(segment))]
         else:
-            specific[key] = [segment]
+            self.specific.append((key, tuple(segment)))
 
-    def first(self, key: str) -> Segment | None:
-        found = self.specific.get(key) if self.specific is not None else None
-        return found[0] if found else None
+    def first(self, key: str) -> Kept | None:
+        for found, segment in self.specific or ():
+            if found == key:
+                return segment
+        return None
 
-    def all(self, key: str) -> list[Segment]:
-        found = self.specific.get(key) if self.specific is not None else None
-        return found or []
+    def all(self, key: str) -> list[Kept]:
+        return [segment for found, segment in self.specific or () if found == key]
 
     def add_child(self, node: HlNode) -> None:
         if self.children is None:
@@ -72,6 +71,7 @@ class HlNode:
         return [child for child in self.children if child.level == level] if self.children else []
 
 
+Kept = tuple[str, ...]
 NO_GROUPS: dict[str, tuple[Any, ...]] = {}
 
 
@@ -82,7 +82,7 @@ class ShipNoticeReader:
         self.r = r
         self.bsn: Segment | None = None
         self.bsn_position = 0
-        self.top = HlNode("", ["HL"], 1)
+        self.top = HlNode("", 1)
         self.current = self.top
         self.by_id: dict[str, HlNode] = {}
         self.last_by_rank: dict[int, HlNode] = {}
@@ -114,7 +114,7 @@ class ShipNoticeReader:
         if rank is None or not _allowed(parent.level, level):
             self.collapse(segment, parent)
             return
-        node = HlNode(level, segment, self.r.position)
+        node = HlNode(level, self.r.position)
         parent.add_child(node)
         self.by_id[el(segment, HL_ID)] = node
         self.remember(rank, node)
@@ -133,14 +133,14 @@ class ShipNoticeReader:
         attach to that level."""
         parent.area.keep(self.r.extension(segment))
         self.by_id[el(segment, HL_ID)] = parent
-        self.current = HlNode("?", segment, self.r.position, area=parent.area)
+        self.current = HlNode("?", self.r.position, area=parent.area)
 
     def implicit_order(self, shipment: HlNode) -> HlNode:
         """Tares, packs or items straight under the shipment belong to one order without a PRF."""
         for child in shipment.children_at("O"):
-            if child.segment is IMPLICIT:
+            if child.implicit:
                 return child
-        order = HlNode("O", IMPLICIT, self.r.position)
+        order = HlNode("O", self.r.position, implicit=True)
         shipment.add_child(order)
         self.remember(LEVEL_RANK["O"], order)
         return order
@@ -161,7 +161,6 @@ class ShipNoticeReader:
         self.r.errors.append(SegmentError(message, location, codes.SEGMENT_UNEXPECTED))
 
 
-IMPLICIT: Segment = ["HL"]
 ITEM_HOLDERS = frozenset({"T", "P", "I"})
 ALLOWED_CHILDREN = {"": {"S"}, "S": {"O"}, "O": {"T", "P", "I"}, "T": {"P", "I"}, "P": {"I"}, "I": set[str]()}
 NO_CHILDREN = frozenset[str]()

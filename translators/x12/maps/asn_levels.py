@@ -3,6 +3,7 @@ serial REFs) and how the canonical shipment tree is built from, and written back
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -44,9 +45,10 @@ LEVEL_SEGMENTS = {
     "I": frozenset({"LIN", "SN1", "PID"}),
 }
 ITEM_REFS = frozenset({REF_LOT, REF_SERIAL})
-EMPTY_LIN: Segment = ["LIN"]
-EMPTY_PRF: Segment = ["PRF"]
-MISSING_SN1: Segment = ["SN1", "", "0"]
+EMPTY_LIN = ("LIN",)
+EMPTY_PRF = ("PRF",)
+MISSING_SN1 = ("SN1", "", "0")
+HL_SEGMENT, HL_LEVEL = ("HL",), 3
 
 
 def read_level_segment(r: Reader, node: HlNode, segment: Segment) -> None:
@@ -54,9 +56,9 @@ def read_level_segment(r: Reader, node: HlNode, segment: Segment) -> None:
     if level == "?":
         node.area.keep(r.extension(segment))
     elif tag in LEVEL_SEGMENTS.get(level, ()) and not (tag == "PID" and el(segment, PID_TYPE) != "F"):
-        node.add_specific(tag, segment)
+        node.keep(tag, segment)
     elif level == "I" and tag == "REF" and el(segment, REF_QUALIFIER) in ITEM_REFS:
-        node.add_specific(segment[REF_QUALIFIER], segment)
+        node.keep(segment[REF_QUALIFIER], segment)
     else:
         node.area.feed(r, segment)
 
@@ -75,18 +77,18 @@ def _marks(node: HlNode) -> tuple[str | None, str | None, tuple[Mark, ...]]:
     return sscc, tracking, tuple(marks)
 
 
-def _shipped(r: Reader, sn1: Segment) -> Quantity:
+def _shipped(r: Reader, sn1: Sequence[str]) -> Quantity:
     return Quantity.trusted(value=r.decimal(sn1, SN1_QUANTITY) or ZERO, unit=r.text(sn1, SN1_UNIT))
 
 
-def _ordered(r: Reader, sn1: Segment) -> Quantity | None:
+def _ordered(r: Reader, sn1: Sequence[str]) -> Quantity | None:
     ordered = r.decimal(sn1, SN1_ORDERED)
     return (
         Quantity.trusted(value=ordered, unit=r.text(sn1, SN1_ORDERED_UNIT)) if ordered is not None else None
     )
 
 
-def _lot(_r: Reader, ref: Segment) -> Lot:
+def _lot(_r: Reader, ref: Sequence[str]) -> Lot:
     return Lot.trusted(number=el(ref, REF_VALUE))
 
 
@@ -95,7 +97,9 @@ def build_item(r: Reader, node: HlNode) -> ShipItem:
     sn1 = node.first("SN1")
     r.position = node.position
     if sn1 is None:
-        r.error(node.segment, 3, codes.ELEMENT_CONDITIONAL_MISSING, "item level without SN1 shipped quantity")
+        r.error(
+            HL_SEGMENT, HL_LEVEL, codes.ELEMENT_CONDITIONAL_MISSING, "item level without SN1 shipped quantity"
+        )
         sn1 = MISSING_SN1
     ordered_key = ("SN1 ordered", el(sn1, SN1_ORDERED), el(sn1, SN1_ORDERED_UNIT))
     ordered = r.read_as(ordered_key, _ordered, sn1) if ordered_key[1] else None

@@ -11,7 +11,7 @@ error are kept, so every bad occurrence is still reported at its own position.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -28,9 +28,10 @@ MAX_MEMO_ENTRIES = 4096
 DATE_CACHE_SIZE = 4096
 CENTURY_PIVOT = 50
 T = TypeVar("T")
+S = TypeVar("S", bound=Sequence[str])
 
 
-def el(segment: list[str], index: int) -> str:
+def el(segment: Sequence[str], index: int) -> str:
     return segment[index] if index < len(segment) else ""
 
 
@@ -61,7 +62,7 @@ class Reader:
     errors: list[TranslatorError] = field(default_factory=list)
     memo: dict[Hashable, Any] = field(default_factory=dict)
 
-    def read(self, read: Callable[[Reader, list[str]], T | None], segment: list[str]) -> T | None:
+    def read(self, read: Callable[[Reader, S], T | None], segment: S) -> T | None:
         """``read(self, segment)``, or the value it returned without error for an equal segment earlier
         in the set. Only the one reader of a tag's segments in an area may use this (other readings of
         the same tag, e.g. item-level lots, key theirs with ``read_as``)."""
@@ -74,9 +75,7 @@ class Reader:
                 self.remember(key, value)
         return value
 
-    def read_as(
-        self, key: Hashable, read: Callable[[Reader, list[str]], T | None], segment: list[str]
-    ) -> T | None:
+    def read_as(self, key: Hashable, read: Callable[[Reader, S], T | None], segment: S) -> T | None:
         """Like ``read`` for a value that depends only on the elements in ``key`` (a tuple starting with
         a name that is no segment tag, e.g. ``("PO1 quantity", quantity, unit)``)."""
         value: T | None = self.memo.get(key)
@@ -108,14 +107,14 @@ class Reader:
             element_index=index,
         )
 
-    def error(self, segment: list[str], index: int, code: str, message: str) -> None:
+    def error(self, segment: Sequence[str], index: int, code: str, message: str) -> None:
         if len(self.errors) < MAX_MAP_ERRORS:
             self.errors.append(ElementError(message, self.location(segment[0], index), code))
 
-    def text(self, segment: list[str], index: int) -> str | None:
+    def text(self, segment: Sequence[str], index: int) -> str | None:
         return (segment[index] if index < len(segment) else "") or None
 
-    def required(self, segment: list[str], index: int) -> str:
+    def required(self, segment: Sequence[str], index: int) -> str:
         value = segment[index] if index < len(segment) else ""
         if not value:
             self.error(
@@ -123,7 +122,7 @@ class Reader:
             )
         return value
 
-    def decimal(self, segment: list[str], index: int, implied: int = 0) -> Decimal | None:
+    def decimal(self, segment: Sequence[str], index: int, implied: int = 0) -> Decimal | None:
         value = segment[index] if index < len(segment) else ""
         if not value:
             return None
@@ -137,7 +136,7 @@ class Reader:
             return None
         return number.scaleb(-implied) if implied else number
 
-    def integer(self, segment: list[str], index: int) -> int | None:
+    def integer(self, segment: Sequence[str], index: int) -> int | None:
         value = segment[index] if index < len(segment) else ""
         if not value:
             return None
@@ -146,7 +145,7 @@ class Reader:
             return None
         return int(value)
 
-    def date(self, segment: list[str], index: int) -> dt.date | None:
+    def date(self, segment: Sequence[str], index: int) -> dt.date | None:
         value = segment[index] if index < len(segment) else ""
         if not value:
             return None
@@ -156,7 +155,7 @@ class Reader:
             self.error(segment, index, codes.ELEMENT_INVALID_DATE, f"{value[:20]!r} is not a date")
             return None
 
-    def time(self, segment: list[str], index: int) -> dt.time | None:
+    def time(self, segment: Sequence[str], index: int) -> dt.time | None:
         value = segment[index] if index < len(segment) else ""
         if not value:
             return None
@@ -169,7 +168,7 @@ class Reader:
     def components(self, value: str) -> list[str]:
         return value.split(self.delimiters.component)
 
-    def extension(self, segment: list[str]) -> Extension:
+    def extension(self, segment: Sequence[str]) -> Extension:
         component = self.delimiters.component
         return Extension.trusted(
             tag=segment[0], elements=tuple(tuple(e.split(component)) for e in segment[1:])

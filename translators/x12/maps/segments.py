@@ -5,6 +5,7 @@ TD1, TD3, TD5 and item identifier pairs."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -348,7 +349,7 @@ def write_td3(e: Equipment) -> Segment:
     return ["TD3", e.type_code or "", e.initial or "", e.number, "", "", "", "", "", seal]
 
 
-def read_item_ids(r: Reader, segment: Segment, start: int) -> tuple[ItemId, ...]:
+def read_item_ids(r: Reader, segment: Sequence[str], start: int) -> tuple[ItemId, ...]:
     ids = []
     memo = r.memo
     for index in range(start, len(segment) - 1, 2):
