@@ -61,6 +61,17 @@ class HlNode:
     def all(self, key: str) -> list[Kept]:
         return [segment for found, segment in self.specific or () if found == key]
 
+    def by_key(self) -> dict[str, list[Kept]]:
+        """The kept segments grouped by key, in one pass."""
+        grouped: dict[str, list[Kept]] = {}
+        for key, segment in self.specific or ():
+            found = grouped.get(key)
+            if found is None:
+                grouped[key] = [segment]
+            else:
+                found.append(segment)
+        return grouped
+
     def add_child(self, node: HlNode) -> None:
         if self.children is None:
             self.children = [node]
@@ -106,17 +117,20 @@ class ShipNoticeReader:
         return build_notice(r, (self.bsn, self.bsn_position), self.top, self.line_count)
 
     def open(self, segment: Segment) -> None:
-        level = el(segment, HL_LEVEL)
+        level = segment[HL_LEVEL] if len(segment) > HL_LEVEL else ""
         rank = LEVEL_RANK.get(level)
         parent = self.parent_of(segment, rank)
         if parent.level == "S" and level in ITEM_HOLDERS:
             parent = self.implicit_order(parent)
-        if rank is None or not _allowed(parent.level, level):
+        if rank is None or level not in ALLOWED_CHILDREN.get(parent.level, NO_CHILDREN):
             self.collapse(segment, parent)
             return
         node = HlNode(level, self.r.position)
-        parent.add_child(node)
-        self.by_id[el(segment, HL_ID)] = node
+        if parent.children is None:
+            parent.children = [node]
+        else:
+            parent.children.append(node)
+        self.by_id[segment[HL_ID] if len(segment) > HL_ID else ""] = node
         self.remember(rank, node)
         self.current = node
 
@@ -165,10 +179,6 @@ ITEM_HOLDERS = frozenset({"T", "P", "I"})
 ALLOWED_CHILDREN = {"": {"S"}, "S": {"O"}, "O": {"T", "P", "I"}, "T": {"P", "I"}, "P": {"I"}, "I": set[str]()}
 NO_CHILDREN = frozenset[str]()
 DEEPER_RANKS = {rank: tuple(r for r in LEVEL_RANK.values() if r > rank) for rank in LEVEL_RANK.values()}
-
-
-def _allowed(parent: str, child: str) -> bool:
-    return child in ALLOWED_CHILDREN.get(parent, NO_CHILDREN)
 
 
 def read_856(r: Reader, segments: Iterable[Segment]) -> ShipNotice | None:

@@ -93,10 +93,13 @@ def _lot(_r: Reader, ref: Sequence[str]) -> Lot:
 
 
 def build_item(r: Reader, node: HlNode) -> ShipItem:
-    lin = node.first("LIN") or EMPTY_LIN
-    sn1 = node.first("SN1")
+    kept = node.by_key()
+    lins, sn1s = kept.get("LIN"), kept.get("SN1")
+    lin = lins[0] if lins else EMPTY_LIN
     r.position = node.position
-    if sn1 is None:
+    if sn1s:
+        sn1 = sn1s[0]
+    else:
         r.error(
             HL_SEGMENT, HL_LEVEL, codes.ELEMENT_CONDITIONAL_MISSING, "item level without SN1 shipped quantity"
         )
@@ -111,9 +114,9 @@ def build_item(r: Reader, node: HlNode) -> ShipItem:
         shipped_quantity=r.read_as(shipped_key, _shipped, sn1),
         ordered_quantity=ordered,
         status_code=r.text(sn1, SN1_STATUS),
-        descriptions=tuple(el(s, PID_DESCRIPTION) for s in node.all("PID")),
-        lots=tuple(r.read_as(("REF lot", el(s, REF_VALUE)), _lot, s) for s in node.all(REF_LOT)),
-        serial_numbers=tuple(el(s, REF_VALUE) for s in node.all(REF_SERIAL)),
+        descriptions=tuple(el(s, PID_DESCRIPTION) for s in kept.get("PID", ())),
+        lots=tuple(r.read_as(("REF lot", el(s, REF_VALUE)), _lot, s) for s in kept.get(REF_LOT, ())),
+        serial_numbers=tuple(el(s, REF_VALUE) for s in kept.get(REF_SERIAL, ())),
         dates=groups.get("DTM", ()),
         references=groups.get("REF", ()),
         notes=groups.get("NTE", ()),
