@@ -15,6 +15,7 @@ from translators.x12.envelope import SetHeader
 from translators.x12.tables import SEGMENT_RULES, SET_RULES, ElementRule, SetRules
 
 MAX_ERRORS_PER_SET = 1000
+MAX_CLEAN_SEGMENTS = 4096
 TEXT_TYPES = frozenset({"AN", "ID"})
 NUMERIC_TYPES = frozenset({"N0", "N2", "R"})
 DATE_CACHE_SIZE = 4096
@@ -111,16 +112,26 @@ class SetValidator:
         self.errors: list[TranslatorError] = []
         self.seen: dict[str, int] = {}
         self.position = 1
+        self.clean: set[tuple[str, ...]] = set()
 
     def wrap(self, segments: Iterator[list[str]]) -> Iterator[list[str]]:
-        seen, rules_for, check = self.seen, COMPILED_RULES.get, self._check_elements
+        """Yields ``segments`` unchanged while checking them. A segment equal to one found clean earlier
+        in the set is not checked again (element errors depend on the elements only)."""
+        seen, rules_for, clean, errors = self.seen, COMPILED_RULES.get, self.clean, self.errors
         for segment in segments:
             self.position += 1
             tag = segment[0]
             seen[tag] = seen.get(tag, 0) + 1
             rules = rules_for(tag)
             if rules is not None:
-                check(segment, rules)
+                key = tuple(segment)
+                if key not in clean:
+                    found = len(errors)
+                    self._check_elements(segment, rules)
+                    if len(errors) == found:
+                        if len(clean) >= MAX_CLEAN_SEGMENTS:
+                            clean.clear()
+                        clean.add(key)
             elif not (2 <= len(tag) <= 3 and tag.isalnum() and tag.isupper()):
                 self._segment_error(tag, codes.SEGMENT_UNRECOGNIZED, f"unrecognized segment id {tag[:8]!r}")
             if self.position == 2 and self.rules and tag != self.rules.first:

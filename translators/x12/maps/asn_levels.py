@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from translators.canonical import (
+    ItemId,
     Lot,
     Mark,
     Pack,
@@ -25,7 +26,7 @@ from translators.x12.maps.context import Reader, el
 from translators.x12.maps.segments import Segment, date8, num, read_item_ids, time_text, write_item_ids
 
 if TYPE_CHECKING:
-    from translators.x12.maps.asn_856 import HlNode
+    from translators.x12.maps.asn_856 import HlNode, Kept
 
 ZERO = Decimal(0)
 LEVEL_RANK = {"S": 0, "O": 1, "T": 2, "P": 3, "I": 4}
@@ -88,8 +89,20 @@ def _ordered(r: Reader, sn1: Sequence[str]) -> Quantity | None:
     )
 
 
-def _lot(_r: Reader, ref: Sequence[str]) -> Lot:
-    return Lot.trusted(number=el(ref, REF_VALUE))
+def _item_ids(r: Reader, lin: Sequence[str]) -> tuple[ItemId, ...]:
+    return read_item_ids(r, lin, LIN_FIRST_ID)
+
+
+def _lots(r: Reader, refs: list[Kept] | None) -> tuple[Lot, ...]:
+    if not refs:
+        return ()
+    if len(refs) == 1:
+        return r.read_as(("REF lots", el(refs[0], REF_VALUE)), _one_lot, refs[0]) or ()
+    return tuple(Lot.trusted(number=el(s, REF_VALUE)) for s in refs)
+
+
+def _one_lot(_r: Reader, ref: Sequence[str]) -> tuple[Lot, ...]:
+    return (Lot.trusted(number=el(ref, REF_VALUE)),)
 
 
 def build_item(r: Reader, node: HlNode) -> ShipItem:
@@ -110,12 +123,12 @@ def build_item(r: Reader, node: HlNode) -> ShipItem:
     groups = node.groups()
     return ShipItem.trusted(
         line_number=r.text(lin, LIN_LINE) or r.text(sn1, SN1_ID),
-        items=read_item_ids(r, lin, LIN_FIRST_ID),
+        items=r.read_as(("LIN ids", *lin[LIN_FIRST_ID:]), _item_ids, lin) or (),
         shipped_quantity=r.read_as(shipped_key, _shipped, sn1),
         ordered_quantity=ordered,
         status_code=r.text(sn1, SN1_STATUS),
         descriptions=tuple(el(s, PID_DESCRIPTION) for s in kept.get("PID", ())),
-        lots=tuple(r.read_as(("REF lot", el(s, REF_VALUE)), _lot, s) for s in kept.get(REF_LOT, ())),
+        lots=_lots(r, kept.get(REF_LOT)),
         serial_numbers=tuple(el(s, REF_VALUE) for s in kept.get(REF_SERIAL, ())),
         dates=groups.get("DTM", ()),
         references=groups.get("REF", ()),
