@@ -64,22 +64,25 @@ def ship_notice(megabytes: float) -> bytes:
         "REF*BM*BOL123",
     ]
     hl, order = 1, 0
-    while sum(len(s) + 2 for s in body) < megabytes * 1_000_000:
+    size = sum(len(s) + 2 for s in body)
+    while size < megabytes * 1_000_000:
         order += 1
         hl += 1
         parent = hl
-        body += [f"HL*{hl}*1*O", f"PRF*PO{order:08d}", "REF*DP*038"]
+        loop = [f"HL*{hl}*1*O", f"PRF*PO{order:08d}", "REF*DP*038"]
         for pack in range(20):
             hl += 1
             pack_id = hl
-            body += [f"HL*{hl}*{parent}*P", f"MAN*GM*00012345{order:06d}{pack:04d}"]
+            loop += [f"HL*{hl}*{parent}*P", f"MAN*GM*00012345{order:06d}{pack:04d}"]
             hl += 1
-            body += [
+            loop += [
                 f"HL*{hl}*{pack_id}*I",
                 f"LIN*{pack + 1}*UP*012345678905*VP*AB3542",
                 "SN1**12*EA",
                 "REF*LT*LOT42",
             ]
+        body += loop
+        size += sum(len(s) + 2 for s in loop)
     return _envelope("SH", "856", body)
 
 
