@@ -86,6 +86,19 @@ class Reader:
                 self.remember(key, value)
         return value
 
+    def shared(self, values: tuple[T, ...]) -> tuple[T, ...]:
+        """One tuple for every run of the very same (memoised) values, e.g. each line's one DTM: fewer
+        objects for the garbage collector to trace on a large set. Keyed by identity, which the memo
+        keeps valid by holding the values."""
+        if not values:
+            return values
+        key = ("shared tuple", *map(id, values))
+        found: tuple[T, ...] | None = self.memo.get(key)
+        if found is None:
+            self.remember(key, values)
+            return values
+        return found
+
     def remember(self, key: Hashable, value: Any) -> None:
         memo = self.memo
         if len(memo) >= MAX_MEMO_ENTRIES:
