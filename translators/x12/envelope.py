@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain, compress
+from operator import itemgetter
 
 from translators.errors import (
     EnvelopeError,
@@ -169,26 +171,64 @@ Event = InterchangeStart | GroupStart | SetBody | SetEnd | GroupEnd | Interchang
 
 @dataclass(slots=True)
 class _Cursor:
-    """The segment stream with one segment of look-back, and the count of segments seen."""
+    """The segment stream, run by run as the lexer decoded it, with one segment of look-back and the
+    count of segments seen. ``marks`` are the indexes of the envelope segments in the current run, so a
+    set body is handed on in slices instead of one segment at a time."""
 
-    segments: Iterator[list[str]]
+    runs: Iterator[list[list[str]]]
+    limit: int = DEFAULT_LIMITS.max_segments
+    run: list[list[str]] = field(default_factory=list)
+    marks: list[int] = field(default_factory=list)
+    index: int = 0
+    mark: int = 0
     pending: list[str] | None = None
     seen: int = 0
-    limit: int = DEFAULT_LIMITS.max_segments
+    over: list[str] | None = None
+
+    def _refill(self) -> bool:
+        """The next run; False at the end. Past ``limit`` the run is cut before the first segment over
+        it, which raises when it is asked for, as if segments were counted one by one."""
+        if self.over is not None:
+            raise LimitExceededError("interchange has too many segments", Location(segment_tag=self.over[0]))
+        run = next(self.runs, None)
+        if run is None:
+            return False
+        if self.seen + len(run) > self.limit:
+            allowed = self.limit - self.seen
+            self.over, run = run[allowed], run[:allowed]
+        self.seen += len(run)
+        self.run, self.index, self.mark = run, 0, 0
+        tags = map(itemgetter(0), run)
+        self.marks = list(compress(range(len(run)), map(ENVELOPE_TAGS.__contains__, tags)))
+        return True
 
     def next(self) -> list[str] | None:
         pending = self.pending
         if pending is not None:
             self.pending = None
             return pending
-        segment = next(self.segments, None)
-        if segment is not None:
-            self.seen += 1
-            if self.seen > self.limit:
-                raise LimitExceededError(
-                    "interchange has too many segments", Location(segment_tag=segment[0])
-                )
+        while self.index >= len(self.run):
+            if not self._refill():
+                return None
+        segment = self.run[self.index]
+        self.index += 1
         return segment
+
+    def body(self) -> list[list[str]] | None:
+        """The segments from here up to the next envelope segment in the current run (empty when that
+        comes next), or None at the end of the stream."""
+        if self.pending is not None:
+            return []
+        while self.index >= len(self.run):
+            if not self._refill():
+                return None
+        marks, mark, index = self.marks, self.mark, self.index
+        while mark < len(marks) and marks[mark] < index:
+            mark += 1
+        self.mark = mark
+        end = marks[mark] if mark < len(marks) else len(self.run)
+        self.index = end
+        return self.run[index:end]
 
     def push(self, segment: list[str]) -> None:
         self.pending = segment
@@ -204,7 +244,7 @@ class _SetState:
 def iter_events(source: bytes | Readable, limits: Limits = DEFAULT_LIMITS) -> Iterator[Event]:
     """Every envelope event of every interchange in ``source``, in order."""
     reader = SegmentReader(source, limits)
-    cursor = _Cursor(iter(reader), limit=limits.max_segments)
+    cursor = _Cursor(reader.batches(), limit=limits.max_segments)
     while (isa := cursor.next()) is not None:
         if isa[0] != "ISA" or reader.delimiters is None:
             raise EnvelopeError(
@@ -267,7 +307,7 @@ def _set(cursor: _Cursor, st: list[str], group: GroupHeader, seen: set[str]) -> 
         element(st, ST_ID), element(st, ST_CONTROL), element(st, ST_IMPLEMENTATION) or None, group
     )
     state = _SetState()
-    body = SetBody(header, _body(cursor, state))
+    body = SetBody(header, chain.from_iterable(_body(cursor, state)))
     yield body
     for _ in body.segments:
         pass
@@ -275,18 +315,22 @@ def _set(cursor: _Cursor, st: list[str], group: GroupHeader, seen: set[str]) -> 
     yield SetEnd(header, state.count, tuple(errors))
 
 
-def _body(cursor: _Cursor, state: _SetState) -> Iterator[list[str]]:
-    while (segment := cursor.next()) is not None:
-        tag = segment[0]
-        state.count += 1
-        if tag == "SE":
+def _body(cursor: _Cursor, state: _SetState) -> Iterator[list[list[str]]]:
+    """The set's body in runs; stops after SE (kept in ``state``) or before any other envelope segment."""
+    while (run := cursor.body()) is not None:
+        if run:
+            state.count += len(run)
+            yield run
+            continue
+        segment = cursor.next()
+        if segment is None:
+            return
+        if segment[0] == "SE":
+            state.count += 1
             state.trailer = segment
-            return
-        if tag in ENVELOPE_TAGS:
-            state.count -= 1
+        else:
             cursor.push(segment)
-            return
-        yield segment
+        return
 
 
 def _group_location(header: GroupHeader) -> Location:

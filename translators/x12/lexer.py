@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 from translators.errors import EnvelopeError, LimitExceededError, Location
 from translators.options import Limits, Readable
@@ -25,7 +26,9 @@ ISA_CONTROL_NUMBER = 13
 BOM = b"\xef\xbb\xbf"
 LEADING_NOISE = b" \t\r\n\x00\x1a"
 WHITESPACE = " \t\r\n"
+LINE_ENDS = "\r\n"
 DEFAULT_CHUNK = 1 << 20
+RUN_LENGTH = 256
 
 TA1_INVALID_TERMINATOR = "004"
 TA1_INVALID_CONTROL_STRUCTURE = "022"
@@ -156,8 +159,13 @@ class SegmentReader:
                 return bool(self._buffer)
 
     def __iter__(self) -> Iterator[list[str]]:
+        return chain.from_iterable(self.batches())
+
+    def batches(self) -> Iterator[list[list[str]]]:
+        """The segments in runs (the ISA alone, then the segments of each decoded chunk), so callers can
+        work through a run in a tight loop instead of one generator step per segment."""
         while self._skip_noise():
-            yield self._read_isa()
+            yield [self._read_isa()]
             yield from self._read_body()
 
     def _read_isa(self) -> list[str]:
@@ -182,7 +190,7 @@ class SegmentReader:
             pos = buffer.find(iea, pos + 1)
         return 0
 
-    def _read_body(self) -> Iterator[list[str]]:
+    def _read_body(self) -> Iterator[list[list[str]]]:
         d = self.delimiters
         assert d is not None
         term = ord(d.segment)
@@ -211,17 +219,35 @@ class SegmentReader:
                 location = Location(byte_offset=self._consumed)
                 raise LimitExceededError("segment exceeds the length limit", location)
 
-    def _split(self, text: str, d: Delimiters) -> Iterator[list[str]]:
-        element, limits = d.element, self._limits
-        for raw in text.split(d.segment):
-            segment = raw.strip(WHITESPACE) if raw[:1] in WHITESPACE or raw[-1:] in "\r\n" else raw
-            if not segment:
-                continue
-            if len(segment) > limits.max_segment_bytes:
-                raise LimitExceededError(
-                    "segment exceeds the length limit", Location(segment_tag=segment[:3])
-                )
-            parts = segment.split(element)
-            if len(parts) > limits.max_elements:
-                raise LimitExceededError("segment has too many elements", Location(segment_tag=parts[0]))
-            yield parts
+    def _split(self, text: str, d: Delimiters) -> Iterator[list[list[str]]]:
+        """The segments of ``text`` in runs of up to ``RUN_LENGTH``. A segment over a limit ends its run
+        just before it and raises once the segments before it were taken, as if read one by one."""
+        raw = text.split(d.segment)
+        if " " + d.segment in text or "\t" + d.segment in text:
+            # Trailing blanks are data unless the segment also starts with white space or ends a line.
+            cleaned = [r.strip(WHITESPACE) if r[:1] in WHITESPACE or r[-1:] in LINE_ENDS else r for r in raw]
+        else:
+            cleaned = [r.strip(WHITESPACE) for r in raw]
+            if raw[-1][-1:] in " \t" and raw[-1][:1] not in WHITESPACE:
+                cleaned[-1] = raw[-1]
+        segments = list(filter(None, cleaned))
+        for start in range(0, len(segments), RUN_LENGTH):
+            yield from self._run(segments[start : start + RUN_LENGTH], d.element)
+
+    def _run(self, segments: list[str], element: str) -> Iterator[list[list[str]]]:
+        limits = self._limits
+        error: LimitExceededError | None = None
+        if max(map(len, segments)) > limits.max_segment_bytes:
+            long = next(i for i, s in enumerate(segments) if len(s) > limits.max_segment_bytes)
+            location = Location(segment_tag=segments[long][:3])
+            error = LimitExceededError("segment exceeds the length limit", location)
+            segments = segments[:long]
+        run = [s.split(element) for s in segments]
+        if run and max(map(len, run)) > limits.max_elements:
+            wide = next(i for i, s in enumerate(run) if len(s) > limits.max_elements)
+            error = LimitExceededError("segment has too many elements", Location(segment_tag=run[wide][0]))
+            run = run[:wide]
+        if run:
+            yield run
+        if error is not None:
+            raise error

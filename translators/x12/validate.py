@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from translators.errors import ElementError, SegmentError, TranslatorError
 from translators.x12 import codes
@@ -14,7 +15,10 @@ from translators.x12.envelope import SetHeader
 from translators.x12.tables import SEGMENT_RULES, SET_RULES, ElementRule, SetRules
 
 MAX_ERRORS_PER_SET = 1000
+MAX_CLEAN_SEGMENTS = 4096
 TEXT_TYPES = frozenset({"AN", "ID"})
+NUMERIC_TYPES = frozenset({"N0", "N2", "R"})
+DATE_CACHE_SIZE = 4096
 
 
 def _check_numeric(value: str, kind: str) -> str | None:
@@ -27,6 +31,7 @@ def _check_numeric(value: str, kind: str) -> str | None:
     return None if ok and digits.isascii() else codes.ELEMENT_INVALID_CHARACTER
 
 
+@lru_cache(maxsize=DATE_CACHE_SIZE)
 def _check_date(value: str) -> str | None:
     if not value.isdigit() or len(value) not in (6, 8):
         return codes.ELEMENT_INVALID_DATE
@@ -54,6 +59,14 @@ def _check_length(length: int, rule: ElementRule) -> str | None:
     return codes.ELEMENT_TOO_LONG if length > rule.max_length else None
 
 
+def _check_number(value: str, rule: ElementRule) -> str | None:
+    if value.isdigit() and value.isascii():
+        return _check_length(len(value), rule)
+    return _check_numeric(value, rule.type) or _check_length(
+        len(value) - value.count("-") - value.count("."), rule
+    )
+
+
 def check_element(value: str, rule: ElementRule) -> str | None:
     """The AK4/IK4 code of what is wrong with ``value``, or None."""
     if not value:
@@ -63,13 +76,31 @@ def check_element(value: str, rule: ElementRule) -> str | None:
         return _check_date(value)
     if kind == "TM":
         return _check_time(value)
-    if kind in ("N0", "N2", "R"):
-        return _check_numeric(value, kind) or _check_length(
-            len(value) - value.count("-") - value.count("."), rule
-        )
+    if kind in NUMERIC_TYPES:
+        return _check_number(value, rule)
     if rule.codes is not None and value not in rule.codes:
         return codes.ELEMENT_INVALID_CODE
     return _check_length(len(value), rule)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRules:
+    """The element rules of one segment as flat tuples for the per-segment loop: ``(index, required,
+    plain text, min, max, rule)``, and the highest index a missing element can still be an error at."""
+
+    checks: tuple[tuple[int, bool, bool, int, int, ElementRule], ...]
+    last_required: int
+
+    @classmethod
+    def of(cls, rules: tuple[ElementRule, ...]) -> CompiledRules:
+        checks = tuple(
+            (r.index, r.required, r.type in TEXT_TYPES and r.codes is None, r.min_length, r.max_length, r)
+            for r in rules
+        )
+        return cls(checks, max((r.index for r in rules if r.required), default=0))
+
+
+COMPILED_RULES: dict[str, CompiledRules] = {tag: CompiledRules.of(r) for tag, r in SEGMENT_RULES.items()}
 
 
 class SetValidator:
@@ -81,16 +112,26 @@ class SetValidator:
         self.errors: list[TranslatorError] = []
         self.seen: dict[str, int] = {}
         self.position = 1
+        self.clean: set[tuple[str, ...]] = set()
 
     def wrap(self, segments: Iterator[list[str]]) -> Iterator[list[str]]:
-        seen, rules_for = self.seen, SEGMENT_RULES.get
+        """Yields ``segments`` unchanged while checking them. A segment equal to one found clean earlier
+        in the set is not checked again (element errors depend on the elements only)."""
+        seen, rules_for, clean, errors = self.seen, COMPILED_RULES.get, self.clean, self.errors
         for segment in segments:
             self.position += 1
             tag = segment[0]
             seen[tag] = seen.get(tag, 0) + 1
             rules = rules_for(tag)
             if rules is not None:
-                self._check_elements(segment, rules)
+                key = tuple(segment)
+                if key not in clean:
+                    found = len(errors)
+                    self._check_elements(segment, rules)
+                    if len(errors) == found:
+                        if len(clean) >= MAX_CLEAN_SEGMENTS:
+                            clean.clear()
+                        clean.add(key)
             elif not (2 <= len(tag) <= 3 and tag.isalnum() and tag.isupper()):
                 self._segment_error(tag, codes.SEGMENT_UNRECOGNIZED, f"unrecognized segment id {tag[:8]!r}")
             if self.position == 2 and self.rules and tag != self.rules.first:
@@ -99,17 +140,25 @@ class SetValidator:
                 )
             yield segment
 
-    def _check_elements(self, segment: list[str], rules: tuple[ElementRule, ...]) -> None:
-        count = len(segment)
-        for rule in rules:
-            index = rule.index
-            value = segment[index] if index < count else ""
+    def _check_elements(self, segment: list[str], rules: CompiledRules) -> None:
+        count, last_required = len(segment), rules.last_required
+        for index, required, plain, low, high, rule in rules.checks:
+            if index >= count:
+                if index > last_required:
+                    return
+                if required:
+                    self._element_error(segment[0], index, codes.ELEMENT_MANDATORY_MISSING, "")
+                continue
+            value = segment[index]
             if not value:
-                if rule.required:
+                if required:
                     self._element_error(segment[0], index, codes.ELEMENT_MANDATORY_MISSING, value)
-            elif rule.type in TEXT_TYPES and rule.codes is None:
-                if not rule.min_length <= len(value) <= rule.max_length:
-                    self._element_error(segment[0], index, _check_length(len(value), rule) or "", value)
+            elif plain:
+                length = len(value)
+                if length < low:
+                    self._element_error(segment[0], index, codes.ELEMENT_TOO_SHORT, value)
+                elif length > high:
+                    self._element_error(segment[0], index, codes.ELEMENT_TOO_LONG, value)
             else:
                 code = check_element(value, rule)
                 if code is not None:

@@ -14,7 +14,14 @@ from translators.canonical import (
 from translators.x12.maps.area import Area, write_common, write_tail
 from translators.x12.maps.code_tables import ACK_STATUS, DATE_KIND, LINE_STATUS, PURPOSE
 from translators.x12.maps.context import Reader, el
-from translators.x12.maps.po_850 import PO1_FIRST_ID, PO1_LINE, LineDraft, write_sch
+from translators.x12.maps.po_850 import (
+    DESCRIPTION,
+    PO1_FIRST_ID,
+    PO1_LINE,
+    SCHEDULE,
+    LineDraft,
+    write_sch,
+)
 from translators.x12.maps.segments import Segment, date8, num, read_item_ids, write_item_ids
 
 BAK_PURPOSE, BAK_STATUS, BAK_PO_NUMBER, BAK_PO_DATE, BAK_RELEASE, BAK_ACK_NUMBER, BAK_ACK_DATE = (
@@ -79,13 +86,15 @@ class AcknowledgementReader:
         date_ref = None
         if date is not None:
             kind, qualifier = DATE_KIND.read(el(segment, ACK_DATE_QUALIFIER))
-            date_ref = DateRef(kind=kind, date=date, qualifier=qualifier)
-        return LineAck(
+            date_ref = DateRef.trusted(kind=kind, date=date, qualifier=qualifier)
+        return LineAck.trusted(
             status=status,
             status_code=code,
-            quantity=Quantity(value=value, unit=r.text(segment, ACK_UNIT)) if value is not None else None,
+            quantity=Quantity.trusted(value=value, unit=r.text(segment, ACK_UNIT))
+            if value is not None
+            else None,
             date=date_ref,
-            items=read_item_ids(segment, ACK_FIRST_ID),
+            items=read_item_ids(r, segment, ACK_FIRST_ID),
         )
 
     def build_line(self, draft: LineDraft) -> AckLine:
@@ -95,18 +104,19 @@ class AcknowledgementReader:
     def _build_line(self, draft: LineDraft) -> AckLine:
         r, area, statuses = self.r, draft.area, tuple(self.statuses)
         self.statuses = []
-        return AckLine(
+        groups = area.groups()
+        return AckLine.trusted(
             line_number=r.text(draft.segment, PO1_LINE),
             ordered_quantity=draft.quantity(r),
             unit_price=draft.price(r, self.currency),
-            items=read_item_ids(draft.segment, PO1_FIRST_ID),
-            descriptions=tuple(draft.descriptions),
+            items=read_item_ids(r, draft.segment, PO1_FIRST_ID),
+            descriptions=groups.get(DESCRIPTION, ()),
             statuses=statuses,
-            schedules=tuple(draft.schedules),
-            dates=tuple(area.dates),
-            references=tuple(area.references),
-            notes=tuple(area.notes),
-            extensions=tuple(area.extensions),
+            schedules=groups.get(SCHEDULE, ()),
+            dates=groups.get("DTM", ()),
+            references=groups.get("REF", ()),
+            notes=groups.get("NTE", ()),
+            extensions=groups.get("EXT", ()),
         )
 
     def build(self) -> Acknowledgement | None:
@@ -119,7 +129,7 @@ class AcknowledgementReader:
             return None
         purpose, purpose_code = PURPOSE.read(el(bak, BAK_PURPOSE))
         status, status_code = ACK_STATUS.read(el(bak, BAK_STATUS))
-        return Acknowledgement(
+        return Acknowledgement.trusted(
             purpose=purpose,
             purpose_code=purpose_code,
             status=status,

@@ -51,17 +51,20 @@ from translators.x12.render import COMPONENT_MARK
 
 class Area:
     """The segments of one area, kept as (kind, canonical value) in arrival order: one list per area
-    instead of one per kind keeps allocation (and garbage collection) low on large interchanges."""
+    instead of one per kind keeps allocation (and garbage collection) low on large interchanges. Once
+    read, ``groups`` sorts them by kind in one pass."""
 
-    __slots__ = ("entries", "party")
+    __slots__ = ("entries", "grouped", "party")
 
     def __init__(self) -> None:
         self.entries: list[tuple[str, Any]] = []
         self.party: PartyDraft | None = None
+        self.grouped: dict[str, tuple[Any, ...]] | None = None
 
     def feed(self, r: Reader, segment: Segment) -> None:
         """Take one segment; anything without a canonical home goes to ``extensions``."""
         tag = segment[0]
+        self.grouped = None
         if tag == "N1":
             self.party = PartyDraft(segment)
             self.entries.append(("N1", self.party))
@@ -70,17 +73,35 @@ class Area:
             return
         self.party = None
         reader = READERS.get(tag)
-        value = reader(r, segment) if reader is not None else None
+        value = r.read(reader, segment) if reader is not None else None
         if value is None:
             self.entries.append(("EXT", r.extension(segment)))
         else:
             self.entries.append((tag if tag != "MSG" else "NTE", value))
 
     def keep(self, extension: Extension) -> None:
-        self.entries.append(("EXT", extension))
+        self.add("EXT", extension)
+
+    def add(self, kind: str, value: Any) -> None:
+        """Keep a value a map read itself (kinds other than the segment tags above)."""
+        self.grouped = None
+        self.entries.append((kind, value))
+
+    def groups(self) -> dict[str, tuple[Any, ...]]:
+        grouped = self.grouped
+        if grouped is None:
+            lists: dict[str, list[Any]] = {}
+            for kind, value in self.entries:
+                found = lists.get(kind)
+                if found is None:
+                    lists[kind] = [value]
+                else:
+                    found.append(value)
+            grouped = self.grouped = {kind: tuple(values) for kind, values in lists.items()}
+        return grouped
 
     def _all(self, kind: str) -> tuple[Any, ...]:
-        return tuple(value for key, value in self.entries if key == kind)
+        return self.groups().get(kind, ())
 
     def parties(self) -> tuple[Party, ...]:
         return tuple(draft.build() for draft in self._all("N1"))

@@ -9,7 +9,7 @@ segments, in the extensions of the nearest level above.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from typing import Any
 
 from translators.canonical import ShipNotice
 from translators.errors import SegmentError
@@ -23,16 +23,67 @@ HL_ID, HL_PARENT, HL_LEVEL = 1, 2, 3
 CTT_LINES = 1
 
 
-@dataclass(slots=True)
 class HlNode:
-    """One HL level being read."""
+    """One HL level being read. Its area, level-specific segments and children are created when first
+    needed (most item levels of a large 856 have no segment that needs an area), and the segments it
+    keeps until the tree is built are tuples, which the garbage collector stops tracing."""
 
-    level: str
-    segment: Segment
-    position: int
-    area: Area = field(default_factory=Area)
-    specific: dict[str, list[Segment]] = field(default_factory=dict)
-    children: list[HlNode] = field(default_factory=list)
+    __slots__ = ("_area", "children", "implicit", "level", "position", "specific")
+
+    def __init__(self, level: str, position: int, area: Area | None = None, implicit: bool = False) -> None:
+        self.level, self.position, self._area, self.implicit = level, position, area, implicit
+        self.specific: list[tuple[str, Kept]] | None = None
+        self.children: list[HlNode] | None = None
+
+    @property
+    def area(self) -> Area:
+        area = self._area
+        if area is None:
+            area = self._area = Area()
+        return area
+
+    def groups(self) -> dict[str, tuple[Any, ...]]:
+        """The area's values by kind (empty when the level had none)."""
+        return self._area.groups() if self._area is not None else NO_GROUPS
+
+    def keep(self, key: str, segment: Segment) -> None:
+        if self.specific is None:
+            self.specific = [(key, tuple(segment))]
+        else:
+            self.specific.append((key, tuple(segment)))
+
+    def first(self, key: str) -> Kept | None:
+        for found, segment in self.specific or ():
+            if found == key:
+                return segment
+        return None
+
+    def all(self, key: str) -> list[Kept]:
+        return [segment for found, segment in self.specific or () if found == key]
+
+    def by_key(self) -> dict[str, list[Kept]]:
+        """The kept segments grouped by key, in one pass."""
+        grouped: dict[str, list[Kept]] = {}
+        for key, segment in self.specific or ():
+            found = grouped.get(key)
+            if found is None:
+                grouped[key] = [segment]
+            else:
+                found.append(segment)
+        return grouped
+
+    def add_child(self, node: HlNode) -> None:
+        if self.children is None:
+            self.children = [node]
+        else:
+            self.children.append(node)
+
+    def children_at(self, level: str) -> list[HlNode]:
+        return [child for child in self.children if child.level == level] if self.children else []
+
+
+Kept = tuple[str, ...]
+NO_GROUPS: dict[str, tuple[Any, ...]] = {}
 
 
 class ShipNoticeReader:
@@ -42,7 +93,7 @@ class ShipNoticeReader:
         self.r = r
         self.bsn: Segment | None = None
         self.bsn_position = 0
-        self.top = HlNode("", ["HL"], 1)
+        self.top = HlNode("", 1)
         self.current = self.top
         self.by_id: dict[str, HlNode] = {}
         self.last_by_rank: dict[int, HlNode] = {}
@@ -60,30 +111,35 @@ class ShipNoticeReader:
             elif tag == "CTT":
                 self.line_count = r.integer(segment, CTT_LINES)
             else:
-                read_level_segment(r, self.current.level, self.current.area, self.current.specific, segment)
+                read_level_segment(r, self.current, segment)
         if self.bsn is None:
             return None
         return build_notice(r, (self.bsn, self.bsn_position), self.top, self.line_count)
 
     def open(self, segment: Segment) -> None:
-        level = el(segment, HL_LEVEL)
+        level = segment[HL_LEVEL] if len(segment) > HL_LEVEL else ""
         rank = LEVEL_RANK.get(level)
         parent = self.parent_of(segment, rank)
         if parent.level == "S" and level in ITEM_HOLDERS:
             parent = self.implicit_order(parent)
-        if rank is None or not _allowed(parent.level, level):
+        if rank is None or level not in ALLOWED_CHILDREN.get(parent.level, NO_CHILDREN):
             self.collapse(segment, parent)
             return
-        node = HlNode(level, segment, self.r.position)
-        parent.children.append(node)
-        self.by_id[el(segment, HL_ID)] = node
+        node = HlNode(level, self.r.position)
+        if parent.children is None:
+            parent.children = [node]
+        else:
+            parent.children.append(node)
+        self.by_id[segment[HL_ID] if len(segment) > HL_ID else ""] = node
         self.remember(rank, node)
         self.current = node
 
     def remember(self, rank: int, node: HlNode) -> None:
-        self.last_by_rank[rank] = node
-        for deeper in [k for k in self.last_by_rank if k > rank]:
-            del self.last_by_rank[deeper]
+        last = self.last_by_rank
+        last[rank] = node
+        for deeper in DEEPER_RANKS[rank]:
+            if deeper in last:
+                del last[deeper]
 
     def collapse(self, segment: Segment, parent: HlNode) -> None:
         """A level the canonical tree has no place for here (unknown code, or e.g. a pack under an item):
@@ -91,15 +147,15 @@ class ShipNoticeReader:
         attach to that level."""
         parent.area.keep(self.r.extension(segment))
         self.by_id[el(segment, HL_ID)] = parent
-        self.current = HlNode("?", segment, self.r.position, area=parent.area)
+        self.current = HlNode("?", self.r.position, area=parent.area)
 
     def implicit_order(self, shipment: HlNode) -> HlNode:
         """Tares, packs or items straight under the shipment belong to one order without a PRF."""
-        for child in shipment.children:
-            if child.level == "O" and child.segment is IMPLICIT:
+        for child in shipment.children_at("O"):
+            if child.implicit:
                 return child
-        order = HlNode("O", IMPLICIT, self.r.position)
-        shipment.children.append(order)
+        order = HlNode("O", self.r.position, implicit=True)
+        shipment.add_child(order)
         self.remember(LEVEL_RANK["O"], order)
         return order
 
@@ -119,13 +175,10 @@ class ShipNoticeReader:
         self.r.errors.append(SegmentError(message, location, codes.SEGMENT_UNEXPECTED))
 
 
-IMPLICIT: Segment = ["HL"]
 ITEM_HOLDERS = frozenset({"T", "P", "I"})
 ALLOWED_CHILDREN = {"": {"S"}, "S": {"O"}, "O": {"T", "P", "I"}, "T": {"P", "I"}, "P": {"I"}, "I": set[str]()}
-
-
-def _allowed(parent: str, child: str) -> bool:
-    return child in ALLOWED_CHILDREN.get(parent, set())
+NO_CHILDREN = frozenset[str]()
+DEEPER_RANKS = {rank: tuple(r for r in LEVEL_RANK.values() if r > rank) for rank in LEVEL_RANK.values()}
 
 
 def read_856(r: Reader, segments: Iterable[Segment]) -> ShipNotice | None:

@@ -3,9 +3,12 @@ serial REFs) and how the canonical shipment tree is built from, and written back
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from translators.canonical import (
+    ItemId,
     Lot,
     Mark,
     Pack,
@@ -17,14 +20,15 @@ from translators.canonical import (
 )
 from translators.errors import RenderError
 from translators.x12 import codes
-from translators.x12.maps.area import Area, write_common, write_tail
+from translators.x12.maps.area import write_common, write_tail
 from translators.x12.maps.code_tables import PURPOSE
 from translators.x12.maps.context import Reader, el
 from translators.x12.maps.segments import Segment, date8, num, read_item_ids, time_text, write_item_ids
 
 if TYPE_CHECKING:
-    from translators.x12.maps.asn_856 import HlNode
+    from translators.x12.maps.asn_856 import HlNode, Kept
 
+ZERO = Decimal(0)
 LEVEL_RANK = {"S": 0, "O": 1, "T": 2, "P": 3, "I": 4}
 BSN_PURPOSE, BSN_ID, BSN_DATE, BSN_TIME, BSN_STRUCTURE = 1, 2, 3, 4, 5
 PRF_PO, PRF_RELEASE, PRF_DATE = 1, 2, 4
@@ -42,112 +46,143 @@ LEVEL_SEGMENTS = {
     "I": frozenset({"LIN", "SN1", "PID"}),
 }
 ITEM_REFS = frozenset({REF_LOT, REF_SERIAL})
+EMPTY_LIN = ("LIN",)
+EMPTY_PRF = ("PRF",)
+MISSING_SN1 = ("SN1", "", "0")
+HL_SEGMENT, HL_LEVEL = ("HL",), 3
 
 
-def read_level_segment(
-    r: Reader, level: str, area: Area, specific: dict[str, list[Segment]], segment: Segment
-) -> None:
-    tag = segment[0]
+def read_level_segment(r: Reader, node: HlNode, segment: Segment) -> None:
+    tag, level = segment[0], node.level
     if level == "?":
-        area.keep(r.extension(segment))
+        node.area.keep(r.extension(segment))
     elif tag in LEVEL_SEGMENTS.get(level, ()) and not (tag == "PID" and el(segment, PID_TYPE) != "F"):
-        specific.setdefault(tag, []).append(segment)
+        node.keep(tag, segment)
     elif level == "I" and tag == "REF" and el(segment, REF_QUALIFIER) in ITEM_REFS:
-        specific.setdefault(el(segment, REF_QUALIFIER), []).append(segment)
+        node.keep(segment[REF_QUALIFIER], segment)
     else:
-        area.feed(r, segment)
-
-
-def _children(node: HlNode, level: str) -> list[HlNode]:
-    return [child for child in node.children if child.level == level]
+        node.area.feed(r, segment)
 
 
 def _marks(node: HlNode) -> tuple[str | None, str | None, tuple[Mark, ...]]:
     sscc = tracking = None
     marks = []
-    for segment in node.specific.get("MAN", ()):
+    for segment in node.all("MAN"):
         qualifier, value = el(segment, MAN_QUALIFIER), el(segment, MAN_VALUE)
         if qualifier == MAN_SSCC and sscc is None:
             sscc = value
         elif qualifier == MAN_TRACKING and tracking is None:
             tracking = value
         else:
-            marks.append(Mark(qualifier=qualifier, value=value))
+            marks.append(Mark.trusted(qualifier=qualifier, value=value))
     return sscc, tracking, tuple(marks)
 
 
-def build_item(r: Reader, node: HlNode) -> ShipItem:
-    lin = (node.specific.get("LIN") or [["LIN"]])[0]
-    sn1s = node.specific.get("SN1")
-    sn1 = sn1s[0] if sn1s else None
-    r.position = node.position
-    if sn1 is None:
-        r.error(node.segment, 3, codes.ELEMENT_CONDITIONAL_MISSING, "item level without SN1 shipped quantity")
-        sn1 = ["SN1", "", "0"]
+def _shipped(r: Reader, sn1: Sequence[str]) -> Quantity:
+    return Quantity.trusted(value=r.decimal(sn1, SN1_QUANTITY) or ZERO, unit=r.text(sn1, SN1_UNIT))
+
+
+def _ordered(r: Reader, sn1: Sequence[str]) -> Quantity | None:
     ordered = r.decimal(sn1, SN1_ORDERED)
-    area = node.area
-    return ShipItem(
+    return (
+        Quantity.trusted(value=ordered, unit=r.text(sn1, SN1_ORDERED_UNIT)) if ordered is not None else None
+    )
+
+
+def _item_ids(r: Reader, lin: Sequence[str]) -> tuple[ItemId, ...]:
+    return read_item_ids(r, lin, LIN_FIRST_ID)
+
+
+def _lots(r: Reader, refs: list[Kept] | None) -> tuple[Lot, ...]:
+    if not refs:
+        return ()
+    if len(refs) == 1:
+        return r.read_as(("REF lots", el(refs[0], REF_VALUE)), _one_lot, refs[0]) or ()
+    return tuple(Lot.trusted(number=el(s, REF_VALUE)) for s in refs)
+
+
+def _one_lot(_r: Reader, ref: Sequence[str]) -> tuple[Lot, ...]:
+    return (Lot.trusted(number=el(ref, REF_VALUE)),)
+
+
+def build_item(r: Reader, node: HlNode) -> ShipItem:
+    kept = node.by_key()
+    lins, sn1s = kept.get("LIN"), kept.get("SN1")
+    lin = lins[0] if lins else EMPTY_LIN
+    r.position = node.position
+    if sn1s:
+        sn1 = sn1s[0]
+    else:
+        r.error(
+            HL_SEGMENT, HL_LEVEL, codes.ELEMENT_CONDITIONAL_MISSING, "item level without SN1 shipped quantity"
+        )
+        sn1 = MISSING_SN1
+    ordered_key = ("SN1 ordered", el(sn1, SN1_ORDERED), el(sn1, SN1_ORDERED_UNIT))
+    ordered = r.read_as(ordered_key, _ordered, sn1) if ordered_key[1] else None
+    shipped_key = ("SN1 shipped", el(sn1, SN1_QUANTITY), el(sn1, SN1_UNIT))
+    groups = node.groups()
+    return ShipItem.trusted(
         line_number=r.text(lin, LIN_LINE) or r.text(sn1, SN1_ID),
-        items=read_item_ids(lin, LIN_FIRST_ID),
-        shipped_quantity=Quantity(value=r.decimal(sn1, SN1_QUANTITY) or 0, unit=r.text(sn1, SN1_UNIT)),
-        ordered_quantity=Quantity(value=ordered, unit=r.text(sn1, SN1_ORDERED_UNIT))
-        if ordered is not None
-        else None,
+        items=r.read_as(("LIN ids", *lin[LIN_FIRST_ID:]), _item_ids, lin) or (),
+        shipped_quantity=r.read_as(shipped_key, _shipped, sn1),
+        ordered_quantity=ordered,
         status_code=r.text(sn1, SN1_STATUS),
-        descriptions=tuple(el(s, PID_DESCRIPTION) for s in node.specific.get("PID", ())),
-        lots=tuple(Lot(number=el(s, REF_VALUE)) for s in node.specific.get(REF_LOT, ())),
-        serial_numbers=tuple(el(s, REF_VALUE) for s in node.specific.get(REF_SERIAL, ())),
-        dates=tuple(area.dates),
-        references=tuple(area.references),
-        notes=tuple(area.notes),
-        extensions=tuple(area.extensions),
+        descriptions=tuple(el(s, PID_DESCRIPTION) for s in kept.get("PID", ())),
+        lots=_lots(r, kept.get(REF_LOT)),
+        serial_numbers=tuple(el(s, REF_VALUE) for s in kept.get(REF_SERIAL, ())),
+        dates=groups.get("DTM", ()),
+        references=groups.get("REF", ()),
+        notes=groups.get("NTE", ()),
+        extensions=groups.get("EXT", ()),
     )
 
 
 def build_pack(r: Reader, node: HlNode) -> Pack:
     sscc, tracking, marks = _marks(node)
-    return Pack(
+    groups = node.groups()
+    return Pack.trusted(
         sscc=sscc,
         tracking_number=tracking,
         marks=marks,
-        measures=tuple(node.area.measures),
-        references=tuple(node.area.references),
-        dates=tuple(node.area.dates),
-        items=tuple(build_item(r, n) for n in _children(node, "I")),
-        extensions=tuple(node.area.extensions),
+        measures=groups.get("TD1", ()),
+        references=groups.get("REF", ()),
+        dates=groups.get("DTM", ()),
+        items=tuple(build_item(r, n) for n in node.children_at("I")),
+        extensions=groups.get("EXT", ()),
     )
 
 
 def build_tare(r: Reader, node: HlNode) -> Tare:
     sscc, _, marks = _marks(node)
-    return Tare(
+    groups = node.groups()
+    return Tare.trusted(
         sscc=sscc,
         marks=marks,
-        measures=tuple(node.area.measures),
-        references=tuple(node.area.references),
-        packs=tuple(build_pack(r, n) for n in _children(node, "P")),
-        items=tuple(build_item(r, n) for n in _children(node, "I")),
-        extensions=tuple(node.area.extensions),
+        measures=groups.get("TD1", ()),
+        references=groups.get("REF", ()),
+        packs=tuple(build_pack(r, n) for n in node.children_at("P")),
+        items=tuple(build_item(r, n) for n in node.children_at("I")),
+        extensions=groups.get("EXT", ()),
     )
 
 
 def build_order(r: Reader, node: HlNode) -> ShipOrder:
-    prf = (node.specific.get("PRF") or [["PRF"]])[0]
+    prf = node.first("PRF") or EMPTY_PRF
     area = node.area
     r.position = node.position
-    return ShipOrder(
+    return ShipOrder.trusted(
         po_number=r.text(prf, PRF_PO),
         release_number=r.text(prf, PRF_RELEASE),
         po_date=r.date(prf, PRF_DATE),
-        references=tuple(area.references),
-        dates=tuple(area.dates),
+        references=area.references,
+        dates=area.dates,
         parties=area.parties(),
-        measures=tuple(area.measures),
-        carriers=tuple(area.carriers),
-        tares=tuple(build_tare(r, n) for n in _children(node, "T")),
-        packs=tuple(build_pack(r, n) for n in _children(node, "P")),
-        items=tuple(build_item(r, n) for n in _children(node, "I")),
-        extensions=tuple(area.extensions),
+        measures=area.measures,
+        carriers=area.carriers,
+        tares=tuple(build_tare(r, n) for n in node.children_at("T")),
+        packs=tuple(build_pack(r, n) for n in node.children_at("P")),
+        items=tuple(build_item(r, n) for n in node.children_at("I")),
+        extensions=area.extensions,
     )
 
 
@@ -155,32 +190,32 @@ def build_notice(
     r: Reader, bsn_at: tuple[Segment, int], top: HlNode, line_count: int | None
 ) -> ShipNotice | None:
     bsn, position = bsn_at
-    shipments = _children(top, "S")
+    shipments = top.children_at("S")
     shipment = shipments[0] if shipments else top
     area = shipment.area
     extensions = list(top.area.extensions) + (list(area.extensions) if shipment is not top else [])
     purpose, purpose_code = PURPOSE.read(el(bsn, BSN_PURPOSE))
-    orders = tuple(build_order(r, n) for n in _children(shipment, "O"))
+    orders = tuple(build_order(r, n) for n in shipment.children_at("O"))
     with r.at(position):
         date, time = r.date(bsn, BSN_DATE), r.time(bsn, BSN_TIME)
     if date is None:
         return None
-    return ShipNotice(
+    return ShipNotice.trusted(
         purpose=purpose,
         purpose_code=purpose_code,
         shipment_id=el(bsn, BSN_ID),
         notice_date=date,
         notice_time=time,
         structure_code=r.text(bsn, BSN_STRUCTURE),
-        measures=tuple(area.measures),
-        carriers=tuple(area.carriers),
-        equipment=tuple(area.equipment),
-        fob=tuple(area.fob),
-        references=tuple(area.references),
-        dates=tuple(area.dates),
+        measures=area.measures,
+        carriers=area.carriers,
+        equipment=area.equipment,
+        fob=area.fob,
+        references=area.references,
+        dates=area.dates,
         parties=area.parties(),
-        contacts=tuple(area.contacts),
-        notes=tuple(area.notes),
+        contacts=area.contacts,
+        notes=area.notes,
         orders=orders,
         line_count=line_count,
         extensions=tuple(extensions),

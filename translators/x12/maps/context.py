@@ -1,11 +1,21 @@
-"""Reading context of one transaction set: the current segment position and typed element readers that
-record a located AK4/IK4 error instead of raising, so one bad value never hides the others."""
+"""Reading context of one transaction set: the current segment position, typed element readers that
+record a located AK4/IK4 error instead of raising, so one bad value never hides the others, and the
+memo that reuses the canonical value of a segment repeated verbatim in the set.
+
+Canonical values are immutable, so a segment that reads the same (``DTM*002*20260320`` on every line,
+``SN1**12*EA`` in every carton) maps to one shared object instead of thousands of equal ones: less work,
+less memory and less for the garbage collector to trace on a large set. Only readings that recorded no
+error are kept, so every bad occurrence is still reported at its own position.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from translators.canonical import Extension
 from translators.errors import ElementError, Location, TranslatorError
@@ -14,13 +24,18 @@ from translators.x12.envelope import SetHeader
 from translators.x12.lexer import Delimiters
 
 MAX_MAP_ERRORS = 1000
+MAX_MEMO_ENTRIES = 4096
+DATE_CACHE_SIZE = 4096
 CENTURY_PIVOT = 50
+T = TypeVar("T")
+S = TypeVar("S", bound=Sequence[str])
 
 
-def el(segment: list[str], index: int) -> str:
+def el(segment: Sequence[str], index: int) -> str:
     return segment[index] if index < len(segment) else ""
 
 
+@lru_cache(maxsize=DATE_CACHE_SIZE)
 def parse_date(text: str) -> dt.date:
     if len(text) == 8:
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
@@ -45,6 +60,50 @@ class Reader:
     delimiters: Delimiters
     position: int = 1
     errors: list[TranslatorError] = field(default_factory=list)
+    memo: dict[Hashable, Any] = field(default_factory=dict)
+
+    def read(self, read: Callable[[Reader, S], T | None], segment: S) -> T | None:
+        """``read(self, segment)``, or the value it returned without error for an equal segment earlier
+        in the set. Only the one reader of a tag's segments in an area may use this (other readings of
+        the same tag, e.g. item-level lots, key theirs with ``read_as``)."""
+        key = tuple(segment)
+        value: T | None = self.memo.get(key)
+        if value is None:
+            errors = len(self.errors)
+            value = read(self, segment)
+            if value is not None and len(self.errors) == errors:
+                self.remember(key, value)
+        return value
+
+    def read_as(self, key: Hashable, read: Callable[[Reader, S], T | None], segment: S) -> T | None:
+        """Like ``read`` for a value that depends only on the elements in ``key`` (a tuple starting with
+        a name that is no segment tag, e.g. ``("PO1 quantity", quantity, unit)``)."""
+        value: T | None = self.memo.get(key)
+        if value is None:
+            errors = len(self.errors)
+            value = read(self, segment)
+            if value is not None and len(self.errors) == errors:
+                self.remember(key, value)
+        return value
+
+    def shared(self, values: tuple[T, ...]) -> tuple[T, ...]:
+        """One tuple for every run of the very same (memoised) values, e.g. each line's one DTM: fewer
+        objects for the garbage collector to trace on a large set. Keyed by identity, which the memo
+        keeps valid by holding the values."""
+        if not values:
+            return values
+        key = ("shared tuple", *map(id, values))
+        found: tuple[T, ...] | None = self.memo.get(key)
+        if found is None:
+            self.remember(key, values)
+            return values
+        return found
+
+    def remember(self, key: Hashable, value: Any) -> None:
+        memo = self.memo
+        if len(memo) >= MAX_MEMO_ENTRIES:
+            memo.clear()
+        memo[key] = value
 
     def at(self, position: int) -> _At:
         """Report errors at ``position`` (a segment read earlier) while building from it."""
@@ -61,14 +120,14 @@ class Reader:
             element_index=index,
         )
 
-    def error(self, segment: list[str], index: int, code: str, message: str) -> None:
+    def error(self, segment: Sequence[str], index: int, code: str, message: str) -> None:
         if len(self.errors) < MAX_MAP_ERRORS:
             self.errors.append(ElementError(message, self.location(segment[0], index), code))
 
-    def text(self, segment: list[str], index: int) -> str | None:
+    def text(self, segment: Sequence[str], index: int) -> str | None:
         return (segment[index] if index < len(segment) else "") or None
 
-    def required(self, segment: list[str], index: int) -> str:
+    def required(self, segment: Sequence[str], index: int) -> str:
         value = segment[index] if index < len(segment) else ""
         if not value:
             self.error(
@@ -76,7 +135,7 @@ class Reader:
             )
         return value
 
-    def decimal(self, segment: list[str], index: int, implied: int = 0) -> Decimal | None:
+    def decimal(self, segment: Sequence[str], index: int, implied: int = 0) -> Decimal | None:
         value = segment[index] if index < len(segment) else ""
         if not value:
             return None
@@ -90,7 +149,7 @@ class Reader:
             return None
         return number.scaleb(-implied) if implied else number
 
-    def integer(self, segment: list[str], index: int) -> int | None:
+    def integer(self, segment: Sequence[str], index: int) -> int | None:
         value = segment[index] if index < len(segment) else ""
         if not value:
             return None
@@ -99,7 +158,7 @@ class Reader:
             return None
         return int(value)
 
-    def date(self, segment: list[str], index: int) -> dt.date | None:
+    def date(self, segment: Sequence[str], index: int) -> dt.date | None:
         value = segment[index] if index < len(segment) else ""
         if not value:
             return None
@@ -109,7 +168,7 @@ class Reader:
             self.error(segment, index, codes.ELEMENT_INVALID_DATE, f"{value[:20]!r} is not a date")
             return None
 
-    def time(self, segment: list[str], index: int) -> dt.time | None:
+    def time(self, segment: Sequence[str], index: int) -> dt.time | None:
         value = segment[index] if index < len(segment) else ""
         if not value:
             return None
@@ -122,9 +181,11 @@ class Reader:
     def components(self, value: str) -> list[str]:
         return value.split(self.delimiters.component)
 
-    def extension(self, segment: list[str]) -> Extension:
+    def extension(self, segment: Sequence[str]) -> Extension:
         component = self.delimiters.component
-        return Extension(tag=segment[0], elements=tuple(tuple(e.split(component)) for e in segment[1:]))
+        return Extension.trusted(
+            tag=segment[0], elements=tuple(tuple(e.split(component)) for e in segment[1:])
+        )
 
 
 class _At:

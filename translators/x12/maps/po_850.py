@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from translators.canonical import (
@@ -45,47 +44,65 @@ AMT_QUALIFIER, AMT_AMOUNT = 1, 2
 TOTAL_AMOUNT_CODES = ("TT", "1", "GV")
 
 
-@dataclass(slots=True)
 class LineDraft:
-    """A PO1 loop being read (also used by the 855 map)."""
+    """A PO1 loop being read (also used by the 855 map). Its descriptions, packaging and schedules are
+    kept in the line's area under their own kinds."""
 
-    segment: Segment
-    position: int
-    area: Area = field(default_factory=Area)
-    descriptions: list[str] = field(default_factory=list)
-    packaging: list[Packaging] = field(default_factory=list)
-    schedules: list[Schedule] = field(default_factory=list)
+    __slots__ = ("area", "position", "segment")
+
+    def __init__(self, segment: Segment, position: int) -> None:
+        self.segment, self.position, self.area = segment, position, Area()
 
     def feed(self, r: Reader, segment: Segment) -> None:
         tag = segment[0]
         if tag == "PID" and el(segment, PID_TYPE) == PID_FREE_FORM and el(segment, PID_DESCRIPTION):
-            self.descriptions.append(el(segment, PID_DESCRIPTION))
+            self.area.add(DESCRIPTION, segment[PID_DESCRIPTION])
         elif tag == "PO4":
-            self.packaging.append(read_po4(r, segment))
+            self.area.add(PACKAGING, r.read(read_po4, segment))
         elif tag == "SCH":
-            self.schedules.append(read_sch(r, segment))
+            self.area.add(SCHEDULE, r.read(read_sch, segment))
         else:
             self.area.feed(r, segment)
 
     def quantity(self, r: Reader) -> Quantity | None:
-        value = r.decimal(self.segment, PO1_QUANTITY)
-        return Quantity(value=value, unit=r.text(self.segment, PO1_UNIT)) if value is not None else None
+        s = self.segment
+        return r.read_as(("PO1 quantity", el(s, PO1_QUANTITY), el(s, PO1_UNIT)), _po1_quantity, s)
 
     def price(self, r: Reader, currency: str | None) -> Price | None:
-        amount = r.decimal(self.segment, PO1_PRICE)
-        if amount is None:
-            return None
-        return Price(amount=Money(amount=amount, currency=currency), basis=r.text(self.segment, PO1_BASIS))
+        s = self.segment
+        key = ("PO1 price", el(s, PO1_PRICE), el(s, PO1_BASIS), currency)
+        price: Price | None = r.memo.get(key)
+        if price is None:
+            errors = len(r.errors)
+            amount = r.decimal(s, PO1_PRICE)
+            if amount is None:
+                return None
+            money = Money.trusted(amount=amount, currency=currency)
+            price = Price.trusted(amount=money, basis=r.text(s, PO1_BASIS))
+            if len(r.errors) == errors:
+                r.remember(key, price)
+        return price
+
+
+DESCRIPTION, PACKAGING, SCHEDULE = "PID description", "PO4 packaging", "SCH schedule"
+ZERO_QUANTITY = Quantity.trusted(value=Decimal(0))
+
+
+def _po1_quantity(r: Reader, segment: Segment) -> Quantity | None:
+    value = r.decimal(segment, PO1_QUANTITY)
+    return Quantity.trusted(value=value, unit=r.text(segment, PO1_UNIT)) if value is not None else None
 
 
 def read_po4(r: Reader, segment: Segment) -> Packaging:
     weight = r.decimal(segment, PO4_WEIGHT)
-    return Packaging(
+    return Packaging.trusted(
         pack=r.integer(segment, PO4_PACK),
         inner_size=r.decimal(segment, PO4_SIZE),
         inner_unit=r.text(segment, PO4_UNIT),
         packaging_code=r.text(segment, PO4_PACKAGING),
-        weight=Quantity(value=weight, unit=r.text(segment, PO4_WEIGHT_UNIT)) if weight is not None else None,
+        weight=Quantity.trusted(value=weight, unit=r.text(segment, PO4_WEIGHT_UNIT))
+        if weight is not None
+        else None,
     )
 
 
@@ -104,8 +121,10 @@ def read_sch(r: Reader, segment: Segment) -> Schedule:
         if date is not None:
             dates.append(date)
     value = r.decimal(segment, SCH_QUANTITY)
-    quantity = Quantity(value=value if value is not None else Decimal(0), unit=r.text(segment, SCH_UNIT))
-    return Schedule(quantity=quantity, dates=tuple(dates))
+    quantity = Quantity.trusted(
+        value=value if value is not None else Decimal(0), unit=r.text(segment, SCH_UNIT)
+    )
+    return Schedule.trusted(quantity=quantity, dates=tuple(dates))
 
 
 def write_sch(s: Schedule) -> Segment:
@@ -174,30 +193,33 @@ class PurchaseOrderReader:
             self.header.keep(self.r.extension(segment))
 
     def build_line(self, draft: LineDraft) -> OrderLine:
-        with self.r.at(draft.position):
+        r = self.r
+        saved, r.position = r.position, draft.position
+        try:
             return self._build_line(draft)
+        finally:
+            r.position = saved
 
     def _build_line(self, draft: LineDraft) -> OrderLine:
-        r, area = self.r, draft.area
+        r, po1, area = self.r, draft.segment, draft.area
         quantity = draft.quantity(r)
-        if quantity is None and not el(draft.segment, PO1_QUANTITY):
-            r.error(
-                draft.segment, PO1_QUANTITY, codes.ELEMENT_CONDITIONAL_MISSING, "PO102 quantity is required"
-            )
-        return OrderLine(
-            line_number=r.text(draft.segment, PO1_LINE),
-            quantity=quantity or Quantity(value=Decimal(0)),
+        if quantity is None and not el(po1, PO1_QUANTITY):
+            r.error(po1, PO1_QUANTITY, codes.ELEMENT_CONDITIONAL_MISSING, "PO102 quantity is required")
+        groups = area.groups()
+        return OrderLine.trusted(
+            line_number=r.text(po1, PO1_LINE),
+            quantity=quantity or ZERO_QUANTITY,
             unit_price=draft.price(r, self.currency),
-            items=read_item_ids(draft.segment, PO1_FIRST_ID),
-            descriptions=tuple(draft.descriptions),
-            packaging=tuple(draft.packaging),
-            schedules=tuple(draft.schedules),
-            dates=tuple(area.dates),
-            references=tuple(area.references),
-            parties=area.parties(),
-            notes=tuple(area.notes),
-            allowances_charges=tuple(area.allowances_charges),
-            extensions=tuple(area.extensions),
+            items=read_item_ids(r, po1, PO1_FIRST_ID),
+            descriptions=groups.get(DESCRIPTION, ()),
+            packaging=r.shared(groups.get(PACKAGING, ())),
+            schedules=r.shared(groups.get(SCHEDULE, ())),
+            dates=r.shared(groups.get("DTM", ())),
+            references=r.shared(groups.get("REF", ())),
+            parties=area.parties() if "N1" in groups else (),
+            notes=r.shared(groups.get("NTE", ())),
+            allowances_charges=r.shared(groups.get("SAC", ())),
+            extensions=groups.get("EXT", ()),
         )
 
     def build(self) -> PurchaseOrder | None:
@@ -213,10 +235,13 @@ class PurchaseOrderReader:
         order_date = r.date(beg, BEG_DATE)
         references = tuple(h.references)
         if el(beg, BEG_CONTRACT):
-            references = (Reference(kind=ReferenceKind.CONTRACT, value=el(beg, BEG_CONTRACT)), *references)
+            references = (
+                Reference.trusted(kind=ReferenceKind.CONTRACT, value=el(beg, BEG_CONTRACT)),
+                *references,
+            )
         if order_date is None:
             return None
-        return PurchaseOrder(
+        return PurchaseOrder.trusted(
             purpose=purpose,
             purpose_code=purpose_code,
             order_type=order_type,
@@ -242,8 +267,10 @@ class PurchaseOrderReader:
     def totals(self) -> OrderTotals | None:
         if self.line_count is None and self.amount is None:
             return None
-        amount = Money(amount=self.amount, currency=self.currency) if self.amount is not None else None
-        return OrderTotals(line_count=self.line_count, quantity_total=self.hash_total, amount=amount)
+        amount = (
+            Money.trusted(amount=self.amount, currency=self.currency) if self.amount is not None else None
+        )
+        return OrderTotals.trusted(line_count=self.line_count, quantity_total=self.hash_total, amount=amount)
 
 
 def read_850(r: Reader, segments: Iterable[Segment]) -> PurchaseOrder | None:

@@ -5,6 +5,7 @@ TD1, TD3, TD5 and item identifier pairs."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -49,6 +50,7 @@ ITD_NET_DUE, ITD_NET_DAYS, ITD_DESCRIPTION = 6, 7, 12
 FOB_PAYMENT, FOB_LOCATION_QUALIFIER, FOB_LOCATION = 1, 2, 3
 MSG_TEXT, NTE_TOPIC, NTE_TEXT = 1, 1, 2
 CONTACT_CODES = {"TE": "phone", "EM": "email", "FX": "fax"}
+ITEM_ID_KEY = "item id"
 SAC_CODES = {"A": AllowanceOrCharge.ALLOWANCE, "C": AllowanceOrCharge.CHARGE}
 
 
@@ -81,7 +83,9 @@ def time_text(value: dt.time | None) -> str:
 def read_ref(r: Reader, segment: Segment) -> Reference:
     kind, qualifier = REFERENCE_KIND.read(el(segment, REF_QUALIFIER))
     description = r.text(segment, REF_DESCRIPTION)
-    return Reference(kind=kind, value=el(segment, REF_VALUE), description=description, qualifier=qualifier)
+    return Reference.trusted(
+        kind=kind, value=el(segment, REF_VALUE), description=description, qualifier=qualifier
+    )
 
 
 def write_ref(ref: Reference) -> Segment:
@@ -98,7 +102,7 @@ def read_dtm(r: Reader, segment: Segment) -> DateRef | None:
     if date is None:
         return None
     kind, qualifier = DATE_KIND.read(el(segment, DTM_QUALIFIER))
-    return DateRef(kind=kind, date=date, time=r.time(segment, DTM_TIME), qualifier=qualifier)
+    return DateRef.trusted(kind=kind, date=date, time=r.time(segment, DTM_TIME), qualifier=qualifier)
 
 
 def write_dtm(date: DateRef) -> Segment:
@@ -112,8 +116,8 @@ def write_dtm(date: DateRef) -> Segment:
 
 def read_note(segment: Segment) -> Note:
     if segment[0] == "MSG":
-        return Note(text=el(segment, MSG_TEXT))
-    return Note(text=el(segment, NTE_TEXT), topic=el(segment, NTE_TOPIC) or None)
+        return Note.trusted(text=el(segment, MSG_TEXT))
+    return Note.trusted(text=el(segment, NTE_TEXT), topic=el(segment, NTE_TOPIC) or None)
 
 
 def write_note(note: Note) -> Segment:
@@ -126,7 +130,7 @@ def read_contact(r: Reader, segment: Segment) -> Contact:
         qualifier = el(segment, PER_FIRST_PAIR + 2 * pair)
         if qualifier in CONTACT_CODES:
             found.setdefault(CONTACT_CODES[qualifier], el(segment, PER_FIRST_PAIR + 2 * pair + 1))
-    return Contact(function=r.text(segment, PER_FUNCTION), name=r.text(segment, PER_NAME), **found)
+    return Contact.trusted(function=r.text(segment, PER_FUNCTION), name=r.text(segment, PER_NAME), **found)
 
 
 def write_contact(contact: Contact) -> Segment:
@@ -161,7 +165,7 @@ class PartyDraft:
         elif tag == "REF":
             qualifier = el(segment, REF_QUALIFIER)
             self.ids.append(
-                PartyId(scheme=PartyIdScheme.OTHER, value=el(segment, REF_VALUE), qualifier=qualifier)
+                PartyId.trusted(scheme=PartyIdScheme.OTHER, value=el(segment, REF_VALUE), qualifier=qualifier)
             )
         else:
             return False
@@ -172,8 +176,10 @@ class PartyDraft:
         ids = list(self.ids)
         if el(self.segment, N1_ID):
             scheme, scheme_code = PARTY_ID.read(el(self.segment, N1_ID_QUALIFIER))
-            ids.insert(0, PartyId(scheme=scheme, value=el(self.segment, N1_ID), qualifier=scheme_code))
-        return Party(
+            ids.insert(
+                0, PartyId.trusted(scheme=scheme, value=el(self.segment, N1_ID), qualifier=scheme_code)
+            )
+        return Party.trusted(
             role=role,
             qualifier=role_code,
             name=el(self.segment, N1_NAME) or None,
@@ -187,7 +193,7 @@ class PartyDraft:
         if not self.lines and self.place is None:
             return None
         place = self.place or []
-        return Address(
+        return Address.trusted(
             lines=tuple(self.lines),
             city=el(place, N4_CITY) or None,
             region=el(place, N4_REGION) or None,
@@ -225,20 +231,22 @@ def read_sac(r: Reader, segment: Segment) -> AllowanceCharge | None:
     if indicator is None:
         return None
     quantity = r.decimal(segment, SAC_QUANTITY)
-    return AllowanceCharge(
+    return AllowanceCharge.trusted(
         indicator=indicator,
         code=r.text(segment, SAC_CODE),
         amount=_money(r.decimal(segment, SAC_AMOUNT, implied=2)),
         percent=r.decimal(segment, SAC_PERCENT),
         rate=r.decimal(segment, SAC_RATE),
-        quantity=Quantity(value=quantity, unit=r.text(segment, SAC_UNIT)) if quantity is not None else None,
+        quantity=Quantity.trusted(value=quantity, unit=r.text(segment, SAC_UNIT))
+        if quantity is not None
+        else None,
         handling=r.text(segment, SAC_HANDLING),
         description=r.text(segment, SAC_DESCRIPTION),
     )
 
 
 def _money(amount: Decimal | None) -> Money | None:
-    return Money(amount=amount) if amount is not None else None
+    return Money.trusted(amount=amount) if amount is not None else None
 
 
 def write_sac(sac: AllowanceCharge) -> Segment:
@@ -252,7 +260,7 @@ def write_sac(sac: AllowanceCharge) -> Segment:
 
 
 def read_itd(r: Reader, segment: Segment) -> PaymentTerms:
-    return PaymentTerms(
+    return PaymentTerms.trusted(
         type_code=r.text(segment, ITD_TYPE),
         basis_code=r.text(segment, ITD_BASIS),
         discount_percent=r.decimal(segment, ITD_DISCOUNT_PERCENT),
@@ -273,7 +281,7 @@ def write_itd(terms: PaymentTerms) -> Segment:
 
 
 def read_fob(r: Reader, segment: Segment) -> Fob:
-    return Fob(
+    return Fob.trusted(
         payment_method=el(segment, FOB_PAYMENT),
         location_qualifier=r.text(segment, FOB_LOCATION_QUALIFIER),
         location=r.text(segment, FOB_LOCATION),
@@ -285,7 +293,7 @@ def write_fob(fob: Fob) -> Segment:
 
 
 def read_td5(r: Reader, segment: Segment) -> Carrier:
-    return Carrier(
+    return Carrier.trusted(
         routing_sequence=r.text(segment, TD5_ROUTING_SEQUENCE),
         id_qualifier=r.text(segment, TD5_ID_QUALIFIER),
         id=r.text(segment, TD5_ID),
@@ -302,12 +310,16 @@ def write_td5(c: Carrier) -> Segment:
 
 def read_td1(r: Reader, segment: Segment) -> Measure:
     weight, volume = r.decimal(segment, TD1_WEIGHT), r.decimal(segment, TD1_VOLUME)
-    return Measure(
+    return Measure.trusted(
         packaging_code=r.text(segment, TD1_PACKAGING),
         lading_quantity=r.integer(segment, TD1_LADING),
         weight_qualifier=r.text(segment, TD1_WEIGHT_QUALIFIER),
-        weight=Quantity(value=weight, unit=r.text(segment, TD1_WEIGHT_UNIT)) if weight is not None else None,
-        volume=Quantity(value=volume, unit=r.text(segment, TD1_VOLUME_UNIT)) if volume is not None else None,
+        weight=Quantity.trusted(value=weight, unit=r.text(segment, TD1_WEIGHT_UNIT))
+        if weight is not None
+        else None,
+        volume=Quantity.trusted(value=volume, unit=r.text(segment, TD1_VOLUME_UNIT))
+        if volume is not None
+        else None,
     )
 
 
@@ -322,7 +334,7 @@ def write_td1(m: Measure) -> Segment:
 
 def read_td3(r: Reader, segment: Segment) -> Equipment:
     seal = r.text(segment, TD3_SEAL)
-    return Equipment(
+    return Equipment.trusted(
         type_code=r.text(segment, TD3_TYPE),
         initial=r.text(segment, TD3_INITIAL),
         number=el(segment, TD3_NUMBER),
@@ -337,13 +349,19 @@ def write_td3(e: Equipment) -> Segment:
     return ["TD3", e.type_code or "", e.initial or "", e.number, "", "", "", "", "", seal]
 
 
-def read_item_ids(segment: Segment, start: int) -> tuple[ItemId, ...]:
+def read_item_ids(r: Reader, segment: Sequence[str], start: int) -> tuple[ItemId, ...]:
     ids = []
+    memo = r.memo
     for index in range(start, len(segment) - 1, 2):
         value = segment[index + 1]
         if value:
-            kind, qualifier = ITEM_ID.read(segment[index])
-            ids.append(ItemId(kind=kind, value=value, qualifier=qualifier))
+            key = (ITEM_ID_KEY, segment[index], value)
+            item = memo.get(key)
+            if item is None:
+                kind, qualifier = ITEM_ID.read(segment[index])
+                item = ItemId.trusted(kind=kind, value=value, qualifier=qualifier)
+                r.remember(key, item)
+            ids.append(item)
     return tuple(ids)
 
 
