@@ -24,8 +24,10 @@ WRITE_OPTION = "edigw_write"
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL (readers never wait), foreign keys, and ``BEGIN IMMEDIATE`` for write transactions so that
-    concurrent writers queue on the lock instead of failing on a stale snapshot."""
+    """WAL (readers never wait), foreign keys, ``synchronous=FULL`` (the WAL is synced at every commit, so
+    what an MDN or a 2xx acknowledged survives a power loss, not only a crash of the process), and
+    ``BEGIN IMMEDIATE`` for write transactions so that concurrent writers queue on the lock instead of
+    failing on a stale snapshot."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -34,7 +36,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA synchronous=FULL")
         cur.close()
 
     @event.listens_for(engine, "begin")
