@@ -17,6 +17,7 @@ from gateway.archive.chain import append
 from gateway.config import Settings
 from gateway.documents import counters, reconciliation
 from gateway.documents.keys import document_key
+from gateway.inbound.collector import collector_paused
 from gateway.models.base import utcnow
 from gateway.models.exchange import Direction, Document, Exchange, ExchangeStatus, SeenControlRef
 from gateway.models.partner import Partner
@@ -271,7 +272,8 @@ def process_exchange(session: Session, settings: Settings, exchange_id: int) -> 
             ack_group_control_number=first_gs,
             ack_kind=_ack_kind(formats),
         )
-        result = translate_inbound(content, options)
+        with collector_paused():
+            result = translate_inbound(content, options)
     except TranslatorError as exc:
         exchange.status, exchange.error, exchange.processed_at = ExchangeStatus.REJECTED, str(exc), utcnow()
         log.warning("exchange rejected", extra={"exchange_id": exchange.id, "error": str(exc)})

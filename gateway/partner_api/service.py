@@ -24,6 +24,7 @@ from gateway.config import Settings
 from gateway.documents import reconciliation
 from gateway.documents.keys import document_key
 from gateway.errors import ConflictError, GatewayError, InvalidInputError, NotFoundError
+from gateway.inbound.collector import collector_paused
 from gateway.inbound.service import MAX_MESSAGE_ID_CHARS, Received, accept
 from gateway.models.base import utcnow
 from gateway.models.exchange import Direction, Document, Exchange, ExchangeStatus
@@ -255,7 +256,8 @@ def canonical_documents(
         return stored
     content = get_blob(settings.resolved_archive_dir, exchange.content_sha256)
     try:
-        result = translate_inbound(content, InboundOptions(now=utcnow(), ack_kind="none", ta1="never"))
+        with collector_paused():
+            result = translate_inbound(content, InboundOptions(now=utcnow(), ack_kind="none", ta1="never"))
     except TranslatorError:
         return []
     return [
