@@ -31,6 +31,7 @@ from translators.edifact.maps.common import (
     read_pri,
     read_qty,
     read_rff,
+    without_empty,
 )
 from translators.edifact.maps.desadv_tree import Node, OrderParts, link, shape
 from translators.edifact.messages import RawMessage
@@ -89,8 +90,9 @@ class DesadvReader(OrderReferences):
         return self.order
 
     def read(self) -> ShipNotice:
+        feed = self.feed
         for seg in self.r.message.body:
-            self.feed(seg)
+            feed(seg)
         self._close_item()
         if "shipment_id" not in self.head:
             raise self.r.missing("BGM")
@@ -115,7 +117,7 @@ class DesadvReader(OrderReferences):
             extra = self.order if key == self.order.get("po_number") else {"po_number": key}
             ship_orders.append({**extra, "items": parts.items, "tares": parts.tares, "packs": parts.packs})
         lists = {**self.lists, "measures": self.lists["measures"] + shipment_measures}
-        return ShipNotice.model_validate({**self.head, **lists, "orders": ship_orders})
+        return ShipNotice.model_validate({**self.head, **without_empty(lists), "orders": ship_orders})
 
     def feed(self, seg: Segment) -> None:
         tag = seg.tag
@@ -224,7 +226,9 @@ class DesadvReader(OrderReferences):
 
     def _item_segment(self, item: dict[str, Any], seg: Segment) -> None:
         tag, r = seg.tag, self.r
-        if tag == "QTY":
+        if tag in ("PCI", "GIN") or (tag == "DTM" and self.context == "PCI"):
+            self._item_marking(item, seg)
+        elif tag == "QTY":
             self._item_qty(item, seg)
         elif tag == "PIA":
             item["items"].extend(item_ids(seg, 2, 5))
@@ -238,8 +242,6 @@ class DesadvReader(OrderReferences):
             item["references"].append(read_rff(seg))
         elif tag == "FTX":
             item["notes"].append(read_ftx(seg))
-        elif tag in ("PCI", "GIN") or (tag == "DTM" and self.context == "PCI"):
-            self._item_marking(item, seg)
         elif tag == "DTM" and (date := read_dtm(r, seg)) is not None:
             item["dates"].append(date)
         else:
@@ -259,14 +261,16 @@ class DesadvReader(OrderReferences):
     def _item_marking(self, item: dict[str, Any], seg: Segment) -> None:
         """PCI group of a line: GIN BX lots (DTM+36 expiry, QTY), GIN BN serial numbers."""
         self.context = "PCI"
-        if seg.tag == "GIN" and seg.get(GIN_QUALIFIER) == codes.GIN_BATCH:
+        tag = seg.tag
+        qualifier = seg.get(GIN_QUALIFIER) if tag == "GIN" else None
+        if qualifier == codes.GIN_BATCH:
             item["lots"].extend({"number": v} for v in _gin_values(seg))
-        elif seg.tag == "GIN" and seg.get(GIN_QUALIFIER) == codes.GIN_SERIAL:
+        elif qualifier == codes.GIN_SERIAL:
             item["serial_numbers"].extend(_gin_values(seg))
-        elif seg.tag == "DTM" and item["lots"] and seg.get(1, 1) == "36":
+        elif tag == "DTM" and item["lots"] and seg.get(1, 1) == "36":
             date = read_dtm(self.r, seg)
             item["lots"][-1]["expiry"] = date["date"] if date else None
-        elif seg.tag != "PCI" or seg.get(PCI_MARKS):
+        elif tag != "PCI" or seg.get(PCI_MARKS):
             item["extensions"].append(extension(seg))
 
     def _close_item(self) -> None:
@@ -276,15 +280,12 @@ class DesadvReader(OrderReferences):
         segment, order = item.pop("segment"), item.pop("order")
         if item.get("shipped_quantity") is None:
             raise self.r.missing("QTY+12", segment)
-        self.nodes[-1].items.append((order, item))
+        self.nodes[-1].items.append((order, without_empty(item)))
 
 
 def _gin_values(seg: Segment) -> list[str]:
-    return [
-        comps[0]
-        for comps in (seg.composite(e) for e in range(GIN_FIRST, len(seg.elements) + 1))
-        if comps and comps[0]
-    ]
+    """The first component of every element from GIN_FIRST on, blanks left out."""
+    return [comps[0] for comps in seg.elements[GIN_FIRST - 1 :] if comps and comps[0]]
 
 
 def _equipment(seg: Segment) -> Doc:

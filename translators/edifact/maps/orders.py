@@ -32,6 +32,7 @@ from translators.edifact.maps.common import (
     read_pri,
     read_qty,
     read_rff,
+    without_empty,
     write_contact,
     write_dtm,
     write_extension,
@@ -111,19 +112,20 @@ class OrdersReader:
         self.totals: dict[str, Any] = {}
 
     def read(self) -> PurchaseOrder:
+        feed = self.feed
         for seg in self.r.message.body:
-            self.feed(seg)
+            feed(seg)
         self._close_line()
         if "po_number" not in self.head:
             raise self.r.missing("BGM")
         if "order_date" not in self.head:
             raise self.r.missing("DTM+137")
         return PurchaseOrder.model_validate(
-            {**self.head, **self.lists, "lines": self.lines, "totals": self.totals or None}
+            {**self.head, **without_empty(self.lists), "lines": self.lines, "totals": self.totals or None}
         )
 
     def feed(self, seg: Segment) -> None:
-        tag = seg.tag
+        tag, line = seg.tag, self.line
         if tag == "LIN":
             self._close_line()
             self.line = _Line(seg)
@@ -131,9 +133,9 @@ class OrdersReader:
         elif tag == "UNS":
             self._close_line()
             self.context = "UNS"
-        elif self.line is not None:
-            if not self._in_group(self.line.lists, seg):
-                self._line_segment(self.line, seg)
+        elif line is not None:
+            if self.context not in GROUP_TRIGGERS or not self._in_group(line.lists, seg):
+                self._line_segment(line, seg)
         elif self.context == "UNS":
             self._summary(seg)
         elif not self._in_group(self.lists, seg):
@@ -254,10 +256,14 @@ class OrdersReader:
         if line is None:
             return
         self.line = None
-        quantity = line.fields.pop("quantity", None)
-        if quantity is None:
+        fields = line.fields
+        if fields.get("quantity") is None:
             raise self.r.missing("QTY", line.segment)
-        self.lines.append({**line.fields, "quantity": quantity, "items": line.items, **line.lists})
+        fields["items"] = line.items
+        for key, values in line.lists.items():
+            if values:
+                fields[key] = values
+        self.lines.append(fields)
 
     def _summary(self, seg: Segment) -> None:
         r, qualifier = self.r, seg.get(1, 1)
