@@ -9,11 +9,13 @@ A line-level RFF+ON assigns an item (and its package) to an order when one DESAD
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from translators.canonical import (
     DateKind,
     ReferenceKind,
+    ShipItem,
     ShipNotice,
 )
 from translators.edifact.maps import codes, terms
@@ -34,6 +36,7 @@ from translators.edifact.maps.common import (
     without_empty,
 )
 from translators.edifact.maps.desadv_tree import Node, OrderParts, link, shape
+from translators.edifact.maps.values import SharedValues
 from translators.edifact.messages import RawMessage
 from translators.edifact.syntax import Segment
 
@@ -63,8 +66,9 @@ def read_mea(r: Reader, seg: Segment, measure: Doc | None) -> Doc:
 class DesadvReader(OrderReferences):
     """One pass over a DESADV body; ``context`` names the open group, ``node``/``item`` the CPS and LIN."""
 
-    def __init__(self, message: RawMessage) -> None:
+    def __init__(self, message: RawMessage, values: SharedValues | None = None) -> None:
         self.r = Reader(message)
+        self.values = values
         self.head: dict[str, Any] = {}
         self.lists: dict[str, list[Any]] = {
             k: []
@@ -117,7 +121,11 @@ class DesadvReader(OrderReferences):
             extra = self.order if key == self.order.get("po_number") else {"po_number": key}
             ship_orders.append({**extra, "items": parts.items, "tares": parts.tares, "packs": parts.packs})
         lists = {**self.lists, "measures": self.lists["measures"] + shipment_measures}
-        return ShipNotice.model_validate({**self.head, **without_empty(lists), "orders": ship_orders})
+        notice = ShipNotice.model_validate({**self.head, **without_empty(lists), "orders": ship_orders})
+        values = self.values
+        if values is not None and values.missed():
+            _learn(values, zip(_item_fields(ship_orders), notice.all_items(), strict=False))
+        return notice
 
     def feed(self, seg: Segment) -> None:
         tag = seg.tag
@@ -280,7 +288,44 @@ class DesadvReader(OrderReferences):
         segment, order = item.pop("segment"), item.pop("order")
         if item.get("shipped_quantity") is None:
             raise self.r.missing("QTY+12", segment)
-        self.nodes[-1].items.append((order, without_empty(item)))
+        item = without_empty(item)
+        values = self.values
+        if values is not None:
+            item["shipped_quantity"] = values.quantities.use(item["shipped_quantity"])
+            for field, kind in (("ordered_quantity", values.quantities), ("unit_price", values.prices)):
+                if field in item:
+                    item[field] = kind.use(item[field])
+            for field, kind in (("items", values.items), ("dates", values.dates)):
+                if field in item:
+                    kind.use_all(item[field])
+        self.nodes[-1].items.append((order, item))
+
+
+def _item_fields(orders: list[Doc]) -> list[Doc]:
+    """The item fields handed to validation, in the order of ``ShipNotice.all_items``."""
+    found: list[Doc] = []
+    for order in orders:
+        found.extend(order["items"])
+        for pack in order["packs"]:
+            found.extend(pack.get("items", ()))
+        for tare in order["tares"]:
+            found.extend(tare.get("items", ()))
+            for pack in tare.get("packs", ()):
+                found.extend(pack.get("items", ()))
+    return found
+
+
+def _learn(values: SharedValues, items: Iterable[tuple[Doc, ShipItem]]) -> None:
+    for given, item in items:
+        values.quantities.learn(((given["shipped_quantity"], item.shipped_quantity),))
+        if "ordered_quantity" in given:
+            values.quantities.learn(((given["ordered_quantity"], item.ordered_quantity),))
+        if "unit_price" in given:
+            values.prices.learn(((given["unit_price"], item.unit_price),))
+        if "items" in given:
+            values.items.learn(zip(given["items"], item.items, strict=False))
+        if "dates" in given:
+            values.dates.learn(zip(given["dates"], item.dates, strict=False))
 
 
 def _gin_values(seg: Segment) -> list[str]:
@@ -305,6 +350,6 @@ HEADER_READERS: dict[str, tuple[str, Any]] = {
 }
 
 
-def desadv_to_asn(message: RawMessage) -> ShipNotice:
-    """Translate one DESADV message."""
-    return DesadvReader(message).read()
+def desadv_to_asn(message: RawMessage, values: SharedValues | None = None) -> ShipNotice:
+    """Translate one DESADV message; ``values`` shares repeated value objects across messages."""
+    return DesadvReader(message, values).read()

@@ -44,6 +44,7 @@ from translators.edifact.maps.common import (
     write_qty,
     write_rff,
 )
+from translators.edifact.maps.values import SharedValues
 from translators.edifact.messages import RawMessage
 from translators.edifact.render import SegmentSpec
 from translators.edifact.syntax import Segment
@@ -88,8 +89,9 @@ def _contacts(party: Doc, seg: Segment) -> bool:
 class OrdersReader:
     """Walks an ORDERS body once; ``context`` is the trigger of the segment group being read."""
 
-    def __init__(self, message: RawMessage) -> None:
+    def __init__(self, message: RawMessage, values: SharedValues | None = None) -> None:
         self.r = Reader(message)
+        self.values = values
         self.head: dict[str, Any] = {}
         self.lists: dict[str, list[Any]] = {
             k: []
@@ -120,9 +122,34 @@ class OrdersReader:
             raise self.r.missing("BGM")
         if "order_date" not in self.head:
             raise self.r.missing("DTM+137")
-        return PurchaseOrder.model_validate(
+        values = self.values
+        if values is not None:
+            self._share(values)
+        po = PurchaseOrder.model_validate(
             {**self.head, **without_empty(self.lists), "lines": self.lines, "totals": self.totals or None}
         )
+        if values is not None and values.missed():
+            self._learn(values, po)
+        return po
+
+    def _learn(self, values: SharedValues, po: PurchaseOrder) -> None:
+        for given, line in zip(self.lines, po.lines, strict=True):
+            values.quantities.learn(((given["quantity"], line.quantity),))
+            if "unit_price" in given:
+                values.prices.learn(((given["unit_price"], line.unit_price),))
+            values.items.learn(zip(given["items"], line.items, strict=False))
+            if "dates" in given:
+                values.dates.learn(zip(given["dates"], line.dates, strict=False))
+
+    def _share(self, values: SharedValues) -> None:
+        """Put instances already built for repeated line values in place of their plain fields."""
+        for line in self.lines:
+            line["quantity"] = values.quantities.use(line["quantity"])
+            if "unit_price" in line:
+                line["unit_price"] = values.prices.use(line["unit_price"])
+            values.items.use_all(line["items"])
+            if "dates" in line:
+                values.dates.use_all(line["dates"])
 
     def feed(self, seg: Segment) -> None:
         tag, line = seg.tag, self.line
@@ -292,9 +319,9 @@ HEADER_READERS: dict[str, tuple[str, Callable[[Segment], Doc]]] = {
 }
 
 
-def orders_to_po(message: RawMessage) -> PurchaseOrder:
-    """Translate one ORDERS message."""
-    return OrdersReader(message).read()
+def orders_to_po(message: RawMessage, values: SharedValues | None = None) -> PurchaseOrder:
+    """Translate one ORDERS message; ``values`` shares repeated value objects across messages."""
+    return OrdersReader(message, values).read()
 
 
 def _line_segments(line: OrderLine) -> list[SegmentSpec]:
