@@ -270,7 +270,8 @@ class SegmentStream:
                 if MARK in raw:
                     tag = unmark(tag)
                     elements = [
-                        [unmark(v) for v in p.split(comp)] if MARK in p else p.split(comp) for p in parts[1:]
+                        [unmark(v) if MARK in v else v for v in p.split(comp)] if MARK in p else p.split(comp)
+                        for p in parts[1:]
                     ]
                 else:
                     elements = list(map(split, parts[1:], comps))

@@ -316,16 +316,28 @@ def _item_fields(orders: list[Doc]) -> list[Doc]:
 
 
 def _learn(values: SharedValues, items: Iterable[tuple[Doc, ShipItem]]) -> None:
-    for given, item in items:
-        values.quantities.learn(((given["shipped_quantity"], item.shipped_quantity),))
-        if "ordered_quantity" in given:
-            values.quantities.learn(((given["ordered_quantity"], item.ordered_quantity),))
-        if "unit_price" in given:
-            values.prices.learn(((given["unit_price"], item.unit_price),))
-        if "items" in given:
-            values.items.learn(zip(given["items"], item.items, strict=False))
-        if "dates" in given:
-            values.dates.learn(zip(given["dates"], item.dates, strict=False))
+    """Remember the value objects validation built where the items still held plain fields."""
+    pairs = list(items)
+    if values.quantities.missed:
+        values.quantities.learn((given["shipped_quantity"], item.shipped_quantity) for given, item in pairs)
+        values.quantities.learn(
+            (given["ordered_quantity"], item.ordered_quantity)
+            for given, item in pairs
+            if "ordered_quantity" in given
+        )
+    if values.prices.missed:
+        values.prices.learn(
+            (given["unit_price"], item.unit_price) for given, item in pairs if "unit_price" in given
+        )
+    for field, kind in (("items", values.items), ("dates", values.dates)):
+        if kind.missed:
+            kind.learn(
+                pair
+                for given, item in pairs
+                if field in given
+                for pair in zip(given[field], getattr(item, field), strict=False)
+            )
+    values.learned()
 
 
 def _gin_values(seg: Segment) -> list[str]:

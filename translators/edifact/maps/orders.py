@@ -133,13 +133,26 @@ class OrdersReader:
         return po
 
     def _learn(self, values: SharedValues, po: PurchaseOrder) -> None:
-        for given, line in zip(self.lines, po.lines, strict=True):
-            values.quantities.learn(((given["quantity"], line.quantity),))
-            if "unit_price" in given:
-                values.prices.learn(((given["unit_price"], line.unit_price),))
-            values.items.learn(zip(given["items"], line.items, strict=False))
-            if "dates" in given:
-                values.dates.learn(zip(given["dates"], line.dates, strict=False))
+        """Remember the value objects validation built where the lines still held plain fields."""
+        pairs = list(zip(self.lines, po.lines, strict=True))
+        if values.quantities.missed:
+            values.quantities.learn((given["quantity"], line.quantity) for given, line in pairs)
+        if values.prices.missed:
+            values.prices.learn(
+                (given["unit_price"], line.unit_price) for given, line in pairs if "unit_price" in given
+            )
+        if values.items.missed:
+            values.items.learn(
+                pair for given, line in pairs for pair in zip(given["items"], line.items, strict=False)
+            )
+        if values.dates.missed:
+            values.dates.learn(
+                pair
+                for given, line in pairs
+                if "dates" in given
+                for pair in zip(given["dates"], line.dates, strict=False)
+            )
+        values.learned()
 
     def _share(self, values: SharedValues) -> None:
         """Put instances already built for repeated line values in place of their plain fields."""

@@ -112,9 +112,9 @@ class SharedValues:
         self.dates = Kind(date_key, date_instance_key, limit)
 
     def missed(self) -> bool:
-        """True when a value was looked up in vain since the last call (then the caller learns)."""
-        kinds = (self.quantities, self.prices, self.items, self.dates)
-        missed = any(kind.missed for kind in kinds)
-        for kind in kinds:
+        """True when a value was looked up in vain since the last ``learned()``."""
+        return self.quantities.missed or self.prices.missed or self.items.missed or self.dates.missed
+
+    def learned(self) -> None:
+        for kind in (self.quantities, self.prices, self.items, self.dates):
             kind.missed = False
-        return missed
