@@ -173,13 +173,14 @@ def ours_gc_paused(data: bytes) -> int:
 
 
 def timed(fn: Callable[[bytes], int], data: bytes) -> tuple[float, int]:
-    """MB/s of one call. The harness's own objects are collected and frozen first, so the collector
-    only walks what the contender allocates (the same for every contender)."""
+    """MB/s of one call, in CPU time of this process (every contender is single-threaded; other work on a
+    shared machine does not count). The harness's own objects are collected and frozen first, so the
+    collector only walks what the contender allocates (the same for every contender)."""
     gc.collect()
     gc.freeze()
-    start = time.perf_counter()
+    start = time.process_time()
     count = fn(data)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     gc.unfreeze()
     return len(data) / 1e6 / elapsed, count
 
