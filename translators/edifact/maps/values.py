@@ -10,7 +10,9 @@ the cyclic garbage collector a few times fewer objects to scan.
 
 A key holds every field the maps fill in, Decimals by their text (``6`` and ``6.0`` are different values),
 so an instance is only ever used where validating the plain fields would have built an equal one. Each
-kind keeps at most ``limit`` instances and starts again when full: memory stays bounded.
+kind keeps the first ``limit`` distinct values and then learns no more: memory stays bounded, and the
+garbage collector is not handed a stream of short-lived cache entries when values hardly repeat (item
+ids in a large catalogue).
 """
 
 from __future__ import annotations
@@ -76,9 +78,11 @@ class Kind:
         """The shared instance for these plain fields, else the fields themselves (None stays None)."""
         if fields is None or fields.__class__ is not dict:
             return fields
-        found = self.instances.get(self.field_key(fields))
+        instances = self.instances
+        found = instances.get(self.field_key(fields))
         if found is None:
-            self.missed = True
+            if len(instances) < self.limit:
+                self.missed = True
             return fields
         return found
 
@@ -98,7 +102,7 @@ class Kind:
             if key in known or key != instance_key(instance):
                 continue
             if len(known) >= self.limit:
-                known.clear()
+                return
             known[key] = instance
 
 
