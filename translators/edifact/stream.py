@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from itertools import repeat
 from typing import Protocol
 
 from translators.edifact.charsets import SyntaxCharset, charset_for, decode
@@ -42,6 +43,7 @@ from translators.edifact.syntax import (
     LEVEL_B_REPETITION,
     NO_REPETITION,
     SYNTAX4_DEFAULT_REPETITION,
+    TAG_LENGTH,
     UNA_LENGTH,
     UNA_TAG,
     Limits,
@@ -219,25 +221,76 @@ class SegmentStream:
         term, rel = sc.terminator, sc.release
         escapes = escapes_for(sc)
         carry = ""
-        for text in self._texts():
+        for chunk in self._texts():
             if self._invalid is not None and len(self.findings) < MAX_FINDINGS:
-                self._find_invalid(text, term)
-            if rel != NO_REPETITION and rel in text:
-                if MARK in text:
-                    pieces = join_released((carry + text).split(term), sc)
+                self._find_invalid(chunk, term)
+            text = chunk
+            if rel != NO_REPETITION and rel in chunk:
+                if MARK in chunk:
+                    pieces = join_released((carry + chunk).split(term), sc)
                     carry = pieces.pop()
                     yield self._tokenize_scan(pieces)
                     continue
-                pieces = mark_released(text, rel, escapes).split(term)
-            else:
-                pieces = text.split(term)
+                text = mark_released(chunk, rel, escapes)
+            pieces = text.split(term)
             pieces[0] = carry + pieces[0]
             carry = pieces.pop()
-            yield self._tokenize_batch(pieces)
+            yield self._tokenize_batch(pieces, text)
         if carry.strip():
-            yield self._tokenize_batch([carry.strip()])
+            yield self._tokenize_batch([carry.strip()], carry)
 
-    def _tokenize_batch(self, pieces: list[str]) -> list[Segment]:
+    def _tokenize_batch(self, pieces: list[str], text: str) -> list[Segment]:
+        """Split the segments of one chunk (``text``, released characters marked) with ``str.split``.
+
+        The loop handles the common case only: three-letter tags, no repetition separator, at most
+        ``max_elements`` elements, no segment over ``max_segment_chars``. Any batch with something else
+        is tokenised again, from the start, by ``_tokenize_careful``, which numbers, normalises, drops
+        and rejects segments exactly as the specification asks.
+        """
+        if not pieces:
+            return []
+        sc = self.service_chars
+        head = pieces[0]
+        rep = sc.repetition
+        if (rep != NO_REPETITION and (rep in text or rep in head)) or max(
+            map(len, pieces)
+        ) > self.limits.max_segment_chars:
+            return self._tokenize_careful(pieces)
+        elem, comp = sc.element, sc.component
+        max_parts = self.limits.max_elements + 1
+        split, comps = str.split, repeat(comp)
+        out: list[Segment] = []
+        append = out.append
+        index = self._count
+        if MARK in text or MARK in head:
+            unmark = unmarker(sc)
+            for raw in pieces:
+                parts = raw.split(elem)
+                tag = parts[0]
+                if MARK in raw:
+                    tag = unmark(tag)
+                    elements = [
+                        [unmark(v) if MARK in v else v for v in p.split(comp)] if MARK in p else p.split(comp)
+                        for p in parts[1:]
+                    ]
+                else:
+                    elements = list(map(split, parts[1:], comps))
+                if len(tag) != TAG_LENGTH or tag == UNA_TAG or len(parts) > max_parts:
+                    return self._tokenize_careful(pieces)
+                index += 1
+                append(Segment(tag, elements, index))
+        else:
+            for raw in pieces:
+                parts = raw.split(elem)
+                tag = parts[0]
+                if len(tag) != TAG_LENGTH or tag == UNA_TAG or len(parts) > max_parts:
+                    return self._tokenize_careful(pieces)
+                index += 1
+                append(Segment(tag, list(map(split, parts[1:], comps)), index))
+        self._count = index
+        return out
+
+    def _tokenize_careful(self, pieces: list[str]) -> list[Segment]:
         sc = self.service_chars
         elem, comp, rep = sc.element, sc.component, sc.repetition
         has_rep = rep != NO_REPETITION

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 UNA_TAG = "UNA"
 UNA_LENGTH = 9
+TAG_LENGTH = 3
 NO_REPETITION = " "
 LEVEL_B_ELEMENT = "\x1d"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from translators.canonical import CanonicalDocument, FunctionalAck
 from translators.edifact.contrl import MessageOutcome, acknowledge
@@ -18,6 +19,7 @@ from translators.edifact.errors import Code, EdifactMessageError
 from translators.edifact.headers import InterchangeHeader, MessageHeader
 from translators.edifact.maps.contrl import contrl_to_ack
 from translators.edifact.maps.orders import orders_to_po
+from translators.edifact.maps.values import SharedValues
 from translators.edifact.messages import InterchangeSummary, RawMessage
 from translators.edifact.stream import Source
 from translators.edifact.syntax import DEFAULT_LIMITS, Limits
@@ -31,10 +33,17 @@ def _contrl(message: RawMessage) -> FunctionalAck:
 
 
 def _mappers() -> dict[str, Mapper]:
+    """The maps of one translation; ORDERS and DESADV share repeated value objects between messages."""
     from translators.edifact.maps.desadv import desadv_to_asn
     from translators.edifact.maps.ordrsp import ordrsp_to_ack
 
-    return {"ORDERS": orders_to_po, "ORDRSP": ordrsp_to_ack, "DESADV": desadv_to_asn, "CONTRL": _contrl}
+    values = SharedValues()
+    return {
+        "ORDERS": partial(orders_to_po, values=values),
+        "ORDRSP": ordrsp_to_ack,
+        "DESADV": partial(desadv_to_asn, values=values),
+        "CONTRL": _contrl,
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from translators.canonical import (
@@ -107,6 +108,10 @@ class Reader:
         )
 
 
+DATE_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=DATE_CACHE_SIZE)
 def _parse_date(value: str, fmt: str) -> tuple[dt.date, dt.time | None] | None:
     if fmt == codes.FORMAT_DATE and len(value) == 8:
         return dt.date(int(value[:4]), int(value[4:6]), int(value[6:8])), None
@@ -126,6 +131,13 @@ def _parse_date(value: str, fmt: str) -> tuple[dt.date, dt.time | None] | None:
     ):
         raise ValueError(fmt)
     return None
+
+
+def without_empty(fields: Doc) -> Doc:
+    """``fields`` less its empty lists. Every list field of the canonical models defaults to an empty
+    tuple, so the document is the same, and pydantic-core skips turning each empty list into a tuple
+    (about a fifth of the validation time of an ORDERS document)."""
+    return {k: v for k, v in fields.items() if v or v.__class__ is not list}
 
 
 def extension(seg: Segment) -> Doc:

@@ -9,11 +9,13 @@ A line-level RFF+ON assigns an item (and its package) to an order when one DESAD
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from translators.canonical import (
     DateKind,
     ReferenceKind,
+    ShipItem,
     ShipNotice,
 )
 from translators.edifact.maps import codes, terms
@@ -31,8 +33,10 @@ from translators.edifact.maps.common import (
     read_pri,
     read_qty,
     read_rff,
+    without_empty,
 )
 from translators.edifact.maps.desadv_tree import Node, OrderParts, link, shape
+from translators.edifact.maps.values import SharedValues
 from translators.edifact.messages import RawMessage
 from translators.edifact.syntax import Segment
 
@@ -62,8 +66,9 @@ def read_mea(r: Reader, seg: Segment, measure: Doc | None) -> Doc:
 class DesadvReader(OrderReferences):
     """One pass over a DESADV body; ``context`` names the open group, ``node``/``item`` the CPS and LIN."""
 
-    def __init__(self, message: RawMessage) -> None:
+    def __init__(self, message: RawMessage, values: SharedValues | None = None) -> None:
         self.r = Reader(message)
+        self.values = values
         self.head: dict[str, Any] = {}
         self.lists: dict[str, list[Any]] = {
             k: []
@@ -89,8 +94,9 @@ class DesadvReader(OrderReferences):
         return self.order
 
     def read(self) -> ShipNotice:
+        feed = self.feed
         for seg in self.r.message.body:
-            self.feed(seg)
+            feed(seg)
         self._close_item()
         if "shipment_id" not in self.head:
             raise self.r.missing("BGM")
@@ -115,7 +121,11 @@ class DesadvReader(OrderReferences):
             extra = self.order if key == self.order.get("po_number") else {"po_number": key}
             ship_orders.append({**extra, "items": parts.items, "tares": parts.tares, "packs": parts.packs})
         lists = {**self.lists, "measures": self.lists["measures"] + shipment_measures}
-        return ShipNotice.model_validate({**self.head, **lists, "orders": ship_orders})
+        notice = ShipNotice.model_validate({**self.head, **without_empty(lists), "orders": ship_orders})
+        values = self.values
+        if values is not None and values.missed():
+            _learn(values, zip(_item_fields(ship_orders), notice.all_items(), strict=False))
+        return notice
 
     def feed(self, seg: Segment) -> None:
         tag = seg.tag
@@ -224,7 +234,9 @@ class DesadvReader(OrderReferences):
 
     def _item_segment(self, item: dict[str, Any], seg: Segment) -> None:
         tag, r = seg.tag, self.r
-        if tag == "QTY":
+        if tag in ("PCI", "GIN") or (tag == "DTM" and self.context == "PCI"):
+            self._item_marking(item, seg)
+        elif tag == "QTY":
             self._item_qty(item, seg)
         elif tag == "PIA":
             item["items"].extend(item_ids(seg, 2, 5))
@@ -238,8 +250,6 @@ class DesadvReader(OrderReferences):
             item["references"].append(read_rff(seg))
         elif tag == "FTX":
             item["notes"].append(read_ftx(seg))
-        elif tag in ("PCI", "GIN") or (tag == "DTM" and self.context == "PCI"):
-            self._item_marking(item, seg)
         elif tag == "DTM" and (date := read_dtm(r, seg)) is not None:
             item["dates"].append(date)
         else:
@@ -259,14 +269,16 @@ class DesadvReader(OrderReferences):
     def _item_marking(self, item: dict[str, Any], seg: Segment) -> None:
         """PCI group of a line: GIN BX lots (DTM+36 expiry, QTY), GIN BN serial numbers."""
         self.context = "PCI"
-        if seg.tag == "GIN" and seg.get(GIN_QUALIFIER) == codes.GIN_BATCH:
+        tag = seg.tag
+        qualifier = seg.get(GIN_QUALIFIER) if tag == "GIN" else None
+        if qualifier == codes.GIN_BATCH:
             item["lots"].extend({"number": v} for v in _gin_values(seg))
-        elif seg.tag == "GIN" and seg.get(GIN_QUALIFIER) == codes.GIN_SERIAL:
+        elif qualifier == codes.GIN_SERIAL:
             item["serial_numbers"].extend(_gin_values(seg))
-        elif seg.tag == "DTM" and item["lots"] and seg.get(1, 1) == "36":
+        elif tag == "DTM" and item["lots"] and seg.get(1, 1) == "36":
             date = read_dtm(self.r, seg)
             item["lots"][-1]["expiry"] = date["date"] if date else None
-        elif seg.tag != "PCI" or seg.get(PCI_MARKS):
+        elif tag != "PCI" or seg.get(PCI_MARKS):
             item["extensions"].append(extension(seg))
 
     def _close_item(self) -> None:
@@ -276,15 +288,61 @@ class DesadvReader(OrderReferences):
         segment, order = item.pop("segment"), item.pop("order")
         if item.get("shipped_quantity") is None:
             raise self.r.missing("QTY+12", segment)
+        item = without_empty(item)
+        values = self.values
+        if values is not None:
+            item["shipped_quantity"] = values.quantities.use(item["shipped_quantity"])
+            for field, kind in (("ordered_quantity", values.quantities), ("unit_price", values.prices)):
+                if field in item:
+                    item[field] = kind.use(item[field])
+            for field, kind in (("items", values.items), ("dates", values.dates)):
+                if field in item:
+                    kind.use_all(item[field])
         self.nodes[-1].items.append((order, item))
 
 
+def _item_fields(orders: list[Doc]) -> list[Doc]:
+    """The item fields handed to validation, in the order of ``ShipNotice.all_items``."""
+    found: list[Doc] = []
+    for order in orders:
+        found.extend(order["items"])
+        for pack in order["packs"]:
+            found.extend(pack.get("items", ()))
+        for tare in order["tares"]:
+            found.extend(tare.get("items", ()))
+            for pack in tare.get("packs", ()):
+                found.extend(pack.get("items", ()))
+    return found
+
+
+def _learn(values: SharedValues, items: Iterable[tuple[Doc, ShipItem]]) -> None:
+    """Remember the value objects validation built where the items still held plain fields."""
+    pairs = list(items)
+    if values.quantities.missed:
+        values.quantities.learn((given["shipped_quantity"], item.shipped_quantity) for given, item in pairs)
+        values.quantities.learn(
+            (given["ordered_quantity"], item.ordered_quantity)
+            for given, item in pairs
+            if "ordered_quantity" in given
+        )
+    if values.prices.missed:
+        values.prices.learn(
+            (given["unit_price"], item.unit_price) for given, item in pairs if "unit_price" in given
+        )
+    for field, kind in (("items", values.items), ("dates", values.dates)):
+        if kind.missed:
+            kind.learn(
+                pair
+                for given, item in pairs
+                if field in given
+                for pair in zip(given[field], getattr(item, field), strict=False)
+            )
+    values.learned()
+
+
 def _gin_values(seg: Segment) -> list[str]:
-    return [
-        comps[0]
-        for comps in (seg.composite(e) for e in range(GIN_FIRST, len(seg.elements) + 1))
-        if comps and comps[0]
-    ]
+    """The first component of every element from GIN_FIRST on, blanks left out."""
+    return [comps[0] for comps in seg.elements[GIN_FIRST - 1 :] if comps and comps[0]]
 
 
 def _equipment(seg: Segment) -> Doc:
@@ -304,6 +362,6 @@ HEADER_READERS: dict[str, tuple[str, Any]] = {
 }
 
 
-def desadv_to_asn(message: RawMessage) -> ShipNotice:
-    """Translate one DESADV message."""
-    return DesadvReader(message).read()
+def desadv_to_asn(message: RawMessage, values: SharedValues | None = None) -> ShipNotice:
+    """Translate one DESADV message; ``values`` shares repeated value objects across messages."""
+    return DesadvReader(message, values).read()

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from translators.edifact.maps.common import without_empty
+
 Doc = dict[str, Any]
 
 
@@ -57,28 +59,32 @@ def link(nodes: list[Node]) -> list[Node]:
 
 
 def to_pack(node: Node) -> Doc:
-    return {
-        "sscc": node.sscc,
-        "tracking_number": node.tracking,
-        "marks": node.marks,
-        "measures": node.measures,
-        "references": node.references,
-        "dates": node.dates,
-        "items": [item for _, item in node.all_items()],
-        "extensions": node.extensions,
-    }
+    return without_empty(
+        {
+            "sscc": node.sscc,
+            "tracking_number": node.tracking,
+            "marks": node.marks,
+            "measures": node.measures,
+            "references": node.references,
+            "dates": node.dates,
+            "items": [item for _, item in node.all_items()],
+            "extensions": node.extensions,
+        }
+    )
 
 
 def to_tare(node: Node) -> Doc:
-    return {
-        "sscc": node.sscc,
-        "marks": node.marks,
-        "measures": node.measures,
-        "references": node.references,
-        "packs": [to_pack(child) for child in node.children],
-        "items": [item for _, item in node.items],
-        "extensions": node.extensions,
-    }
+    return without_empty(
+        {
+            "sscc": node.sscc,
+            "marks": node.marks,
+            "measures": node.measures,
+            "references": node.references,
+            "packs": [to_pack(child) for child in node.children],
+            "items": [item for _, item in node.items],
+            "extensions": node.extensions,
+        }
+    )
 
 
 @dataclass

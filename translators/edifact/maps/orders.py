@@ -32,6 +32,7 @@ from translators.edifact.maps.common import (
     read_pri,
     read_qty,
     read_rff,
+    without_empty,
     write_contact,
     write_dtm,
     write_extension,
@@ -43,6 +44,7 @@ from translators.edifact.maps.common import (
     write_qty,
     write_rff,
 )
+from translators.edifact.maps.values import SharedValues
 from translators.edifact.messages import RawMessage
 from translators.edifact.render import SegmentSpec
 from translators.edifact.syntax import Segment
@@ -87,8 +89,9 @@ def _contacts(party: Doc, seg: Segment) -> bool:
 class OrdersReader:
     """Walks an ORDERS body once; ``context`` is the trigger of the segment group being read."""
 
-    def __init__(self, message: RawMessage) -> None:
+    def __init__(self, message: RawMessage, values: SharedValues | None = None) -> None:
         self.r = Reader(message)
+        self.values = values
         self.head: dict[str, Any] = {}
         self.lists: dict[str, list[Any]] = {
             k: []
@@ -111,19 +114,58 @@ class OrdersReader:
         self.totals: dict[str, Any] = {}
 
     def read(self) -> PurchaseOrder:
+        feed = self.feed
         for seg in self.r.message.body:
-            self.feed(seg)
+            feed(seg)
         self._close_line()
         if "po_number" not in self.head:
             raise self.r.missing("BGM")
         if "order_date" not in self.head:
             raise self.r.missing("DTM+137")
-        return PurchaseOrder.model_validate(
-            {**self.head, **self.lists, "lines": self.lines, "totals": self.totals or None}
+        values = self.values
+        if values is not None:
+            self._share(values)
+        po = PurchaseOrder.model_validate(
+            {**self.head, **without_empty(self.lists), "lines": self.lines, "totals": self.totals or None}
         )
+        if values is not None and values.missed():
+            self._learn(values, po)
+        return po
+
+    def _learn(self, values: SharedValues, po: PurchaseOrder) -> None:
+        """Remember the value objects validation built where the lines still held plain fields."""
+        pairs = list(zip(self.lines, po.lines, strict=True))
+        if values.quantities.missed:
+            values.quantities.learn((given["quantity"], line.quantity) for given, line in pairs)
+        if values.prices.missed:
+            values.prices.learn(
+                (given["unit_price"], line.unit_price) for given, line in pairs if "unit_price" in given
+            )
+        if values.items.missed:
+            values.items.learn(
+                pair for given, line in pairs for pair in zip(given["items"], line.items, strict=False)
+            )
+        if values.dates.missed:
+            values.dates.learn(
+                pair
+                for given, line in pairs
+                if "dates" in given
+                for pair in zip(given["dates"], line.dates, strict=False)
+            )
+        values.learned()
+
+    def _share(self, values: SharedValues) -> None:
+        """Put instances already built for repeated line values in place of their plain fields."""
+        for line in self.lines:
+            line["quantity"] = values.quantities.use(line["quantity"])
+            if "unit_price" in line:
+                line["unit_price"] = values.prices.use(line["unit_price"])
+            values.items.use_all(line["items"])
+            if "dates" in line:
+                values.dates.use_all(line["dates"])
 
     def feed(self, seg: Segment) -> None:
-        tag = seg.tag
+        tag, line = seg.tag, self.line
         if tag == "LIN":
             self._close_line()
             self.line = _Line(seg)
@@ -131,9 +173,9 @@ class OrdersReader:
         elif tag == "UNS":
             self._close_line()
             self.context = "UNS"
-        elif self.line is not None:
-            if not self._in_group(self.line.lists, seg):
-                self._line_segment(self.line, seg)
+        elif line is not None:
+            if self.context not in GROUP_TRIGGERS or not self._in_group(line.lists, seg):
+                self._line_segment(line, seg)
         elif self.context == "UNS":
             self._summary(seg)
         elif not self._in_group(self.lists, seg):
@@ -254,10 +296,14 @@ class OrdersReader:
         if line is None:
             return
         self.line = None
-        quantity = line.fields.pop("quantity", None)
-        if quantity is None:
+        fields = line.fields
+        if fields.get("quantity") is None:
             raise self.r.missing("QTY", line.segment)
-        self.lines.append({**line.fields, "quantity": quantity, "items": line.items, **line.lists})
+        fields["items"] = line.items
+        for key, values in line.lists.items():
+            if values:
+                fields[key] = values
+        self.lines.append(fields)
 
     def _summary(self, seg: Segment) -> None:
         r, qualifier = self.r, seg.get(1, 1)
@@ -286,9 +332,9 @@ HEADER_READERS: dict[str, tuple[str, Callable[[Segment], Doc]]] = {
 }
 
 
-def orders_to_po(message: RawMessage) -> PurchaseOrder:
-    """Translate one ORDERS message."""
-    return OrdersReader(message).read()
+def orders_to_po(message: RawMessage, values: SharedValues | None = None) -> PurchaseOrder:
+    """Translate one ORDERS message; ``values`` shares repeated value objects across messages."""
+    return OrdersReader(message, values).read()
 
 
 def _line_segments(line: OrderLine) -> list[SegmentSpec]:

@@ -1,0 +1,116 @@
+"""The throughput paths give the same results as the careful ones: the one-pass batch tokeniser against
+the segment-by-segment loop, and documents sharing repeated value objects against unshared ones."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from translators.canonical import PurchaseOrder, Quantity
+from translators.edifact.envelope import EnvelopeReader
+from translators.edifact.lexer import MARK
+from translators.edifact.maps.values import Kind, quantity_instance_key, quantity_key
+from translators.edifact.stream import SegmentStream
+from translators.edifact.syntax import DEFAULT_CHARS, Limits, ServiceChars
+from translators.edifact.translate import map_message, translate
+from translators.errors import TranslatorError
+
+UNB = b"UNB+UNOC:3+S:14+R:14+240102:0304+REF'"
+SYNTAX4 = DEFAULT_CHARS.with_repetition("*")
+
+tags = st.sampled_from(["BGM", "LIN", "QTY", "UNA", "AB", "ABCD", " LIN", "UNH:1", "", "L\x011N"])
+values = st.text(alphabet="AB1:+*. \x01\x0123", max_size=12)
+
+
+def stream_for(chars: ServiceChars, limits: Limits) -> SegmentStream:
+    stream = SegmentStream(b"", limits)
+    stream.service_chars = chars
+    stream._count = 7
+    return stream
+
+
+def outcome(run: object) -> object:
+    try:
+        segments = run()  # type: ignore[operator]
+    except TranslatorError as exc:
+        return (type(exc).__name__, str(exc))
+    return [(s.tag, s.elements, s.index, s.repeats) for s in segments]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pieces=st.lists(st.tuples(tags, values).map(lambda p: p[0] + "+" + p[1]), max_size=8),
+    syntax4=st.booleans(),
+    max_elements=st.integers(1, 4),
+    max_chars=st.integers(4, 30),
+)
+def test_batch_tokeniser_matches_the_careful_loop(
+    pieces: list[str], syntax4: bool, max_elements: int, max_chars: int
+) -> None:
+    chars = SYNTAX4 if syntax4 else DEFAULT_CHARS
+    limits = Limits(max_elements=max_elements, max_segment_chars=max_chars)
+    text = "'".join(pieces) + "'"
+    fast, careful = stream_for(chars, limits), stream_for(chars, limits)
+    assert outcome(lambda: fast._tokenize_batch(list(pieces), text)) == outcome(
+        lambda: careful._tokenize_careful(list(pieces))
+    )
+    assert fast._count == careful._count
+
+
+def test_marked_release_characters_come_back_on_the_fast_path() -> None:
+    stream = stream_for(DEFAULT_CHARS, Limits())
+    pieces = [f"IMD+F++:::A{MARK}1B{MARK}2C{MARK}0", "QTY+21:2"]
+    [imd, qty] = stream._tokenize_batch(pieces, "'".join(pieces))
+    assert imd.elements == [["F"], [""], ["", "", "", "A+B:C?"]]
+    assert (qty.tag, qty.index) == ("QTY", 9)
+
+
+def orders(reference: str, quantities: list[str]) -> bytes:
+    lines = b"".join(
+        f"LIN+{n}++4012345000{n:03d}:EN'QTY+21:{q}:PCE'DTM+2:20240201:102'PRI+AAA:12.50'".encode()
+        for n, q in enumerate(quantities, 1)
+    )
+    body = b"BGM+220+PO" + reference.encode() + b"+9'DTM+137:20240102:102'CUX+2:EUR:9'" + lines + b"UNS+S'"
+    count = body.count(b"'") + 2
+    return b"UNH+" + reference.encode() + b"+ORDERS:D:96A:UN'" + body + f"UNT+{count}+{reference}'".encode()
+
+
+def interchange(*messages: bytes) -> bytes:
+    return UNB + b"".join(messages) + f"UNZ+{len(messages)}+REF'".encode()
+
+
+def test_shared_values_give_the_documents_unshared_maps_give() -> None:
+    data = interchange(orders("1", ["6", "6.0", "6"]), orders("2", ["6.0", "06", "6"]))
+    shared = translate(data).documents()
+    alone = tuple(map_message(m).document for m in EnvelopeReader(data))
+    assert shared == alone
+    first, second = shared
+    assert isinstance(first, PurchaseOrder) and isinstance(second, PurchaseOrder)
+    assert [str(line.quantity.value) for line in second.lines] == ["6.0", "6", "6"]
+    assert first.lines[0].quantity is second.lines[2].quantity
+    assert first.lines[1].quantity is second.lines[0].quantity
+    assert first.lines[0].quantity is not first.lines[1].quantity
+    assert first.lines[0].dates[0] is second.lines[1].dates[0]
+    assert first.lines[0].unit_price is second.lines[0].unit_price
+
+
+def test_shared_values_stay_bounded_and_refuse_a_mismatched_instance() -> None:
+    kind = Kind(quantity_key, quantity_instance_key, limit=2)
+    made = [Quantity.model_validate({"value": v, "unit": "PCE"}) for v in ("1", "2", "3")]
+    kind.learn(({"value": q.value, "unit": q.unit}, q) for q in made)
+    assert len(kind.instances) <= 2
+    other = Quantity.model_validate({"value": "9", "unit": "KGM"})
+    kind.learn((({"value": made[0].value, "unit": "PCE"}, other),))
+    assert kind.use({"value": made[0].value, "unit": "PCE"}) is not other
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_translation_with_tiny_share_limits_is_unchanged(limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from translators.edifact.maps import values as module
+
+    data = interchange(orders("1", ["1", "2", "3"]), orders("2", ["3", "2", "1"]))
+    expected = translate(data).documents()
+    monkeypatch.setattr(module, "SHARED_PER_KIND", limit)
+    monkeypatch.setattr(module.SharedValues.__init__, "__defaults__", (limit,))
+    assert translate(data).documents() == expected
