@@ -42,6 +42,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     conf: dict[str, Any] = {
         "broker_url": settings.resolved_broker_url,
         "broker_connection_retry_on_startup": True,
+        # a worker whose broker went away keeps reconnecting however long the outage lasts (Celery's
+        # default gives up after 100 attempts, about 47 minutes, and the worker exits)
+        "broker_connection_retry": True,
+        "broker_connection_max_retries": None,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "task_acks_on_failure_or_timeout": True,

@@ -1,4 +1,5 @@
-"""Fixtures of the integration tests: a second PostgreSQL database for the ERP's staging tables."""
+"""Fixtures of the integration tests: the child processes a test started (killed afterwards) and a
+second PostgreSQL database for the ERP's staging tables."""
 
 from __future__ import annotations
 
@@ -10,6 +11,15 @@ from sqlalchemy import create_engine, text
 
 from gateway.erp.staging import staging_metadata
 from tests.conftest import PG_ADMIN_URL
+from tests.integration.processes import Child, stop_all
+
+
+@pytest.fixture
+def children() -> Iterator[list[Child]]:
+    """Child processes of the test; whatever still runs at the end is SIGKILLed."""
+    running: list[Child] = []
+    yield running
+    stop_all(running)
 
 
 @pytest.fixture

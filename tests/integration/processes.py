@@ -1,4 +1,5 @@
-"""Run gateway commands as real child processes for integration tests, and wait for conditions."""
+"""Run gateway commands as real child processes for integration tests, wait for conditions, and feed
+and read the inbound-to-ERP flow that the fault tests check."""
 
 from __future__ import annotations
 
@@ -16,8 +17,13 @@ from pathlib import Path
 
 from kombu import Connection
 from pydantic import SecretStr
+from sqlalchemy import create_engine, select, text
 
 from gateway.config import AREAS, Settings
+from gateway.db import get_database
+from gateway.inbound.service import Received, accept
+from gateway.models import JobStatus, OutboxJob
+from tests.gateway.edi_samples import x12_850
 
 
 def gateway_env(settings: Settings) -> dict[str, str]:
@@ -104,3 +110,30 @@ def isolated_queues(broker_url: str) -> Iterator[str]:
                         channel.queue_delete(prefix + area)
                     with contextlib.suppress(Exception):
                         channel.exchange_delete(prefix + area)
+
+
+def accept_purchase_orders(settings: Settings, partner_id: int, count: int, first: int = 0) -> list[str]:
+    """Accept ``count`` X12 850s from the partner (numbered from ``first``), one transaction each as the
+    AS2 receiver does; returns their PO numbers in order."""
+    numbers = []
+    for n in range(first, first + count):
+        numbers.append(f"PO-{n:03d}")
+        with get_database(settings).transaction() as session:
+            data = x12_850(numbers[-1], control=n + 1)
+            accept(session, settings, Received(partner_id, "as2", data, "po.edi", f"<m{n}@acme>"))
+    return numbers
+
+
+def staged_pos(staging_url: str) -> list[str]:
+    """The PO numbers in the ERP's staging header table, in arrival order (duplicates kept)."""
+    engine = create_engine(staging_url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.scalars(text("SELECT po_number FROM edigw_erp_header ORDER BY id")))
+    finally:
+        engine.dispose()
+
+
+def erp_jobs(settings: Settings) -> list[JobStatus]:
+    with get_database(settings).sessions() as session:
+        return list(session.scalars(select(OutboxJob.status).where(OutboxJob.task == "erp.sync_document")))

@@ -16,27 +16,26 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from gateway.config import Settings
 from gateway.db import get_database, upgrade
-from gateway.inbound.service import Received, accept
 from gateway.models import Exchange, ExchangeStatus, JobStatus, OutboxJob
 from gateway.onboarding.service import create_partner
 from tests.conftest import require_available
-from tests.gateway.edi_samples import x12_850, x12_partner
-from tests.integration.processes import Child, start, stop_all, wait_until
+from tests.gateway.edi_samples import x12_partner
+from tests.integration.processes import (
+    Child,
+    accept_purchase_orders,
+    erp_jobs,
+    staged_pos,
+    start,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
 
 DOCUMENTS = 24
-
-
-@pytest.fixture
-def children() -> Iterator[list[Child]]:
-    running: list[Child] = []
-    yield running
-    stop_all(running)
 
 
 def _free_port() -> int:
@@ -87,20 +86,6 @@ def _wait_for_port(port: int) -> None:
     raise AssertionError(f"redis did not listen on {port}")
 
 
-def _staged(url: str) -> list[str]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return list(conn.scalars(text("SELECT po_number FROM edigw_erp_header ORDER BY id")))
-    finally:
-        engine.dispose()
-
-
-def _erp_jobs(settings: Settings) -> list[JobStatus]:
-    with get_database(settings).sessions() as session:
-        return list(session.scalars(select(OutboxJob.status).where(OutboxJob.task == "erp.sync_document")))
-
-
 def test_a_broker_restart_mid_flight_loses_and_doubles_nothing(
     tmp_path: Path, pg_url: str, staging_pg_url: str, children: list[Child]
 ) -> None:
@@ -120,23 +105,21 @@ def test_a_broker_restart_mid_flight_loses_and_doubles_nothing(
             partner_id = create_partner(session, x12_partner()).id
         children.append(start("relay", ["relay"], settings, tmp_path))
         children.append(start("worker", ["worker", "--concurrency", "2"], settings, tmp_path))
-        for n in range(DOCUMENTS):
-            with get_database(settings).transaction() as session:
-                data = x12_850(f"PO-{n:03d}", control=n + 1)
-                accept(session, settings, Received(partner_id, "as2", data, "po.edi", f"<m{n}@acme>"))
-        wait_until(lambda: len(_staged(staging_pg_url)) >= 1, 90, "the first PO at the ERP", children)
+        expected = accept_purchase_orders(settings, partner_id, DOCUMENTS)
+        wait_until(lambda: len(staged_pos(staging_pg_url)) >= 1, 90, "the first PO at the ERP", children)
 
-        before = len(_staged(staging_pg_url))
+        before = len(staged_pos(staging_pg_url))
         restart_broker(3.0)  # every queued and unacknowledged message is gone with it
         assert before < DOCUMENTS, "the restart must come mid-flight"
 
-        expected = [f"PO-{n:03d}" for n in range(DOCUMENTS)]
-        wait_until(lambda: sorted(_staged(staging_pg_url)) == expected, 180, "every PO at the ERP", children)
-        wait_until(lambda: set(_erp_jobs(settings)) == {JobStatus.DONE}, 60, "every ERP job done", children)
+        wait_until(
+            lambda: sorted(staged_pos(staging_pg_url)) == expected, 180, "every PO at the ERP", children
+        )
+        wait_until(lambda: set(erp_jobs(settings)) == {JobStatus.DONE}, 60, "every ERP job done", children)
 
-    staged = _staged(staging_pg_url)
+    staged = staged_pos(staging_pg_url)
     assert sorted(staged) == expected, "each PO exactly once at the ERP"
-    assert len(_erp_jobs(settings)) == DOCUMENTS
+    assert len(erp_jobs(settings)) == DOCUMENTS
     with get_database(settings).sessions() as session:
         statuses = set(session.scalars(select(Exchange.status).where(Exchange.direction == "inbound")))
         dead = session.scalars(select(OutboxJob.task).where(OutboxJob.status == JobStatus.DEAD)).all()
