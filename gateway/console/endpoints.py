@@ -330,14 +330,7 @@ def partners(request: Request, principal: Signed, q: str | None = None) -> HTMLR
 @router.get("/partners/{partner_id}")
 def partner(request: Request, partner_id: Id, principal: Signed) -> HTMLResponse:
     allow(principal, *PARTNER_READERS)
-    with database_of(request).sessions() as session:
-        row = get_partner(session, partner_id)
-        certificates = [summary(c) | {"id": c.id} for c in certificates_of(session, partner_id=partner_id)]
-        profile = profile_of(row)
-    return render(
-        request, "partner.html", principal=principal, partner=row, profile=profile, certificates=certificates,
-        report=None,
-    )  # fmt: skip
+    return _partner_with_report(request, partner_id, principal, None)
 
 
 @router.get("/partners/{partner_id}/test")

@@ -53,50 +53,61 @@ def _deferrals(job: OutboxJob) -> int:
     return int(job.args.get("deferrals", 0))
 
 
-def load(session: Session, job: OutboxJob) -> _Attempt | None:
+@dataclass(frozen=True)
+class _Subject:
+    settings: Settings
+    connector: Connector
+    document: Document
+    partner: Partner
+
+
+def _subject(session: Session, job: OutboxJob) -> _Subject | None:
+    """The job's document, its partner and the configured connector (None: nothing to deliver to)."""
     assert job.subject_id is not None
     settings = get_settings()
     connector = build_connector(settings)
     document = session.get(Document, job.subject_id)
     if document is None or connector is None:
         return None
-    flags = ordering.document_flags(session, settings, document, _deferrals(job))
     partner = session.get(Partner, document.partner_id)
     assert partner is not None
+    return _Subject(settings, connector, document, partner)
+
+
+def load(session: Session, job: OutboxJob) -> _Attempt | None:
+    subject = _subject(session, job)
+    if subject is None:
+        return None
+    document = subject.document
     delivery = Delivery(
         document_id=document.id,
         kind=document.kind,
         number=document.number,
-        partner_code=partner.code,
+        partner_code=subject.partner.code,
         idempotency_key=idempotency_key(document.id),
         canonical=document.canonical,
-        flags=flags,
+        flags=ordering.document_flags(session, subject.settings, document, _deferrals(job)),
     )
-    return _Attempt(connector, delivery)
+    return _Attempt(subject.connector, delivery)
 
 
 def load_event(session: Session, job: OutboxJob) -> _Attempt | None:
     """An event about a document (``args.event``), delivered after the document itself."""
-    assert job.subject_id is not None
-    settings = get_settings()
-    connector = build_connector(settings)
-    document = session.get(Document, job.subject_id)
-    if document is None or connector is None:
+    subject = _subject(session, job)
+    if subject is None:
         return None
-    flags = ordering.event_flags(session, settings, document, _deferrals(job))
-    partner = session.get(Partner, document.partner_id)
-    assert partner is not None
+    document = subject.document
     event = dict(job.args["event"])
     delivery = Delivery(
         document_id=document.id,
         kind=str(event["event"]),
         number=str(event.get("po_number") or document.number),
-        partner_code=partner.code,
+        partner_code=subject.partner.code,
         idempotency_key=_delivery_key(job),
         canonical=event,
-        flags=flags,
+        flags=ordering.event_flags(session, subject.settings, document, _deferrals(job)),
     )
-    return _Attempt(connector, delivery)
+    return _Attempt(subject.connector, delivery)
 
 
 def perform(attempt: _Attempt) -> _Outcome:

@@ -66,14 +66,7 @@ class Reader:
         """``read(self, segment)``, or the value it returned without error for an equal segment earlier
         in the set. Only the one reader of a tag's segments in an area may use this (other readings of
         the same tag, e.g. item-level lots, key theirs with ``read_as``)."""
-        key = tuple(segment)
-        value: T | None = self.memo.get(key)
-        if value is None:
-            errors = len(self.errors)
-            value = read(self, segment)
-            if value is not None and len(self.errors) == errors:
-                self.remember(key, value)
-        return value
+        return self.read_as(tuple(segment), read, segment)
 
     def read_as(self, key: Hashable, read: Callable[[Reader, S], T | None], segment: S) -> T | None:
         """Like ``read`` for a value that depends only on the elements in ``key`` (a tuple starting with
