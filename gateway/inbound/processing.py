@@ -4,6 +4,7 @@ functional acknowledgement with the partner's counters, and queue ERP delivery (
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -209,24 +210,24 @@ def _send_ack(
         status=ExchangeStatus.READY,
         filename=f"{ack.kind}-{exchange.id}-{ack.interchange_ref}.edi",
         content_type="application/edi-x12" if ack.kind in ("997", "999", "TA1") else "application/edifact",
-        content_sha256="",
+        content_sha256=hashlib.sha256(ack.data).hexdigest(),
         size=len(ack.data),
         syntax=exchange.syntax,
         meta={"ack_kind": ack.kind, "acknowledges_interchange": ack.interchange_ref},
         duplicate_count=0,
         related_exchange_id=exchange.id,
     )
-    record = append(
+    session.add(outbound)
+    session.flush()
+    append(
         session,
         settings.resolved_archive_dir,
         "ack-outbound",
         ack.data,
         meta=outbound.meta,
         subject_type="exchange",
+        subject_id=outbound.id,
     )
-    outbound.content_sha256 = record.content_sha256
-    session.add(outbound)
-    session.flush()
     queue_send(session, settings, outbound)
     return outbound
 

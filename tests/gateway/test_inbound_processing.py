@@ -10,7 +10,7 @@ from gateway.config import Settings
 from gateway.db import get_database
 from gateway.inbound.processing import process_exchange
 from gateway.inbound.service import Received, accept
-from gateway.models import Direction, Document, Exchange, ExchangeStatus, OutboxJob
+from gateway.models import ArchiveRecord, Direction, Document, Exchange, ExchangeStatus, OutboxJob
 from gateway.onboarding.service import create_partner
 from tests.gateway.edi_samples import x12_850, x12_partner
 
@@ -65,6 +65,13 @@ def test_purchase_order_is_stored_acknowledged_and_queued_for_the_erp(migrated: 
     assert b"*ZZ*OURCO          *ZZ*ACMESUPPLY     *" in data
     assert b"000000001" in data.split(b"~")[0]
     assert b"AK9*A*1*1*1" in data
+    with get_database(migrated).sessions() as session:
+        archived = session.scalars(
+            select(ArchiveRecord).where(
+                ArchiveRecord.subject_type == "exchange", ArchiveRecord.subject_id == ack.id
+            )
+        ).all()
+    assert [(r.kind, r.content_sha256) for r in archived] == [("ack-outbound", ack.content_sha256)]
 
 
 def test_ack_control_numbers_come_from_the_partners_counter(migrated: Settings) -> None:
