@@ -79,6 +79,14 @@ def start(name: str, args: list[str], settings: Settings, log_dir: Path) -> Chil
     return Child(name, proc, log)
 
 
+def start_relay_and_worker(settings: Settings, log_dir: Path, children: list[Child]) -> tuple[Child, Child]:
+    """The outbox relay and one worker (concurrency 2), added to the test's ``children``."""
+    relay = start("relay", ["relay"], settings, log_dir)
+    worker = start("worker", ["worker", "--concurrency", "2"], settings, log_dir)
+    children.extend([relay, worker])
+    return relay, worker
+
+
 def stop_all(children: list[Child]) -> None:
     for child in children:
         if child.proc.poll() is None:

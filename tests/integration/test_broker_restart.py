@@ -29,7 +29,7 @@ from tests.integration.processes import (
     accept_purchase_orders,
     erp_jobs,
     staged_pos,
-    start,
+    start_relay_and_worker,
     wait_until,
 )
 
@@ -103,8 +103,7 @@ def test_a_broker_restart_mid_flight_loses_and_doubles_nothing(
         upgrade(settings)
         with get_database(settings).transaction() as session:
             partner_id = create_partner(session, x12_partner()).id
-        children.append(start("relay", ["relay"], settings, tmp_path))
-        children.append(start("worker", ["worker", "--concurrency", "2"], settings, tmp_path))
+        start_relay_and_worker(settings, tmp_path, children)
         expected = accept_purchase_orders(settings, partner_id, DOCUMENTS)
         wait_until(lambda: len(staged_pos(staging_pg_url)) >= 1, 90, "the first PO at the ERP", children)
 

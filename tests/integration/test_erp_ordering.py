@@ -6,7 +6,6 @@ the periodic poll, each once."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +23,15 @@ from tests.gateway.documents.test_erp_ordering import _notice, _supplier_profile
 from tests.gateway.documents.test_reconciliation import _from_partner
 from tests.gateway.edi_samples import purchase_order
 from tests.gateway.erp_server import erp_endpoint
-from tests.integration.processes import Child, isolated_queues, start, stop_all, wait_until
+from tests.integration.processes import (
+    Child,
+    isolated_queues,
+    start,
+    start_relay_and_worker,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def children() -> Iterator[list[Child]]:
-    running: list[Child] = []
-    yield running
-    stop_all(running)
 
 
 def _receive(settings: Settings, partner_id: int, data: bytes, message_id: str) -> None:
@@ -67,8 +65,7 @@ def test_a_ship_notice_reaches_the_erp_only_after_its_po(
         upgrade(settings)
         add_our_station(settings)
         partner_id = add_partner(settings, _supplier_profile())
-        children.append(start("relay", ["relay"], settings, tmp_path))
-        children.append(start("worker", ["worker", "--concurrency", "2"], settings, tmp_path))
+        start_relay_and_worker(settings, tmp_path, children)
 
         _receive(settings, partner_id, _from_partner(_notice("PO-31"), 701), "<856@acme>")
         wait_until(lambda: _waiting(settings), 60, "the ship notice to wait for its PO", children)

@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,7 +19,7 @@ from gateway.config import Settings
 from gateway.db import get_database, upgrade
 from gateway.models import JobStatus, OutboxJob, SystemPing
 from gateway.system.service import request_ping
-from tests.integration.processes import Child, gateway_env, isolated_queues, start, stop_all, wait_until
+from tests.integration.processes import Child, gateway_env, isolated_queues, start, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -50,13 +49,6 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
-
-
-@pytest.fixture
-def children() -> Iterator[list[Child]]:
-    running: list[Child] = []
-    yield running
-    stop_all(running)
 
 
 def test_serve_runs_everything_embedded_and_stops_on_ctrl_c(tmp_path: Path, children: list[Child]) -> None:

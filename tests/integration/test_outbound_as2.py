@@ -4,7 +4,6 @@ real HTTP endpoint, whose signed MDN is verified and archived with the exchange 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,16 +22,14 @@ from tests.gateway.as2.keys import Identity, make_identity
 from tests.gateway.edi_samples import x12_850
 from tests.gateway.outbound.as2_peer import ASYNC, as2_peer
 from tests.gateway.outbound.conftest import Outbound, add_partner, add_station, ready_exchange
-from tests.integration.processes import Child, isolated_queues, start, stop_all, wait_until
+from tests.integration.processes import (
+    Child,
+    isolated_queues,
+    start_relay_and_worker,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def children() -> Iterator[list[Child]]:
-    running: list[Child] = []
-    yield running
-    stop_all(running)
 
 
 def _ack(settings: Settings) -> Exchange | None:
@@ -57,8 +54,7 @@ def test_inbound_850_is_acknowledged_with_a_997_sent_over_as2_and_its_mdn_archiv
         upgrade(settings)
         add_station(settings, us)
         add_partner(settings, peer.url, partner.cert)
-        children.append(start("relay", ["relay"], settings, tmp_path))
-        children.append(start("worker", ["worker", "--concurrency", "2"], settings, tmp_path))
+        start_relay_and_worker(settings, tmp_path, children)
 
         _post_850(settings, partner, us)
         wait_until(lambda: _settled(settings), 90, "the 997 to be sent and its MDN settled", children)

@@ -3,7 +3,6 @@ ERP endpoint exactly once, with duplicates and an ERP outage on the way (DESIGN.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,16 +15,14 @@ from gateway.models import Direction, Exchange, ExchangeStatus, JobStatus, Outbo
 from gateway.onboarding.service import create_partner
 from tests.gateway.edi_samples import x12_850, x12_partner
 from tests.gateway.erp_server import ErpEndpoint, erp_endpoint
-from tests.integration.processes import Child, isolated_queues, start, stop_all, wait_until
+from tests.integration.processes import (
+    Child,
+    isolated_queues,
+    start_relay_and_worker,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def children() -> Iterator[list[Child]]:
-    running: list[Child] = []
-    yield running
-    stop_all(running)
 
 
 def _start(
@@ -41,8 +38,7 @@ def _start(
         outbox_backoff_base_seconds=0.5,
     )
     upgrade(settings)
-    children.append(start("relay", ["relay"], settings, tmp_path))
-    children.append(start("worker", ["worker", "--concurrency", "2"], settings, tmp_path))
+    start_relay_and_worker(settings, tmp_path, children)
     return settings
 
 

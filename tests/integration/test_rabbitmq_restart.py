@@ -33,7 +33,7 @@ from tests.integration.processes import (
     erp_jobs,
     isolated_queues,
     staged_pos,
-    start,
+    start_relay_and_worker,
     wait_until,
 )
 
@@ -103,9 +103,7 @@ def test_a_rabbitmq_restart_mid_flight_loses_and_doubles_nothing(
         upgrade(settings)
         with get_database(settings).transaction() as session:
             partner_id = create_partner(session, x12_partner()).id
-        relay = start("relay", ["relay"], settings, tmp_path)
-        worker = start("worker", ["worker", "--concurrency", "2"], settings, tmp_path)
-        children.extend([relay, worker])
+        relay, worker = start_relay_and_worker(settings, tmp_path, children)
         wait_until(lambda: RECONNECTED in worker.output(), 60, "the worker to connect", children)
         expected = accept_purchase_orders(settings, partner_id, DOCUMENTS)
         wait_until(lambda: len(staged_pos(staging_pg_url)) >= 1, 60, "the first PO at the ERP", children)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,16 +28,9 @@ from tests.gateway.sftp.helpers import (
     require_tool,
     sftp_profile,
 )
-from tests.integration.processes import Child, gateway_env, start, stop_all, wait_until
+from tests.integration.processes import Child, gateway_env, start, wait_until
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def children() -> Iterator[list[Child]]:
-    running: list[Child] = []
-    yield running
-    stop_all(running)
 
 
 def _exchange_files(settings: Settings) -> list[str | None]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,16 +15,9 @@ from gateway.db import get_database, upgrade
 from gateway.models import JobStatus, OutboxJob, SystemPing
 from gateway.system.service import request_ping
 from gateway.worker import create_celery
-from tests.integration.processes import Child, isolated_queues, start, stop_all, wait_until
+from tests.integration.processes import Child, isolated_queues, start, wait_until
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def children() -> Iterator[list[Child]]:
-    running: list[Child] = []
-    yield running
-    stop_all(running)
 
 
 def _settings(tmp_path: Path, database_url: str | None, broker_url: str | None, prefix: str) -> Settings:
