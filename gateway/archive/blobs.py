@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
+from gateway.durability import FLUSHER
 from gateway.errors import GatewayError
 
 
@@ -37,10 +38,12 @@ def put_blob(root: Path, content: bytes) -> str:
 def put_blobs(root: Path, contents: Iterable[bytes]) -> list[str]:
     """Store each content (idempotent) and return their SHA-256s, all durable when this returns.
 
-    New files are written under temporary names, fsynced and only then renamed into place (a blob path
-    never holds partial content), and each directory that gained an entry is fsynced once. Doing each
-    step for all files before the next lets one journal commit cover several files."""
-    digests, pending, seen, touched, base = [], [], set(), set(), str(root)
+    New files are written under temporary names and made durable, only then renamed into place (a blob
+    path never holds partial content), and the directories that gained entries are made durable. Both
+    flushes cover every file of the call at once and are shared with concurrent callers
+    (``gateway.durability``)."""
+    digests, pending, seen, base = [], [], set(), str(root)
+    touched: set[str] = set()
     try:
         for content in contents:
             digest = hashlib.sha256(content).hexdigest()
@@ -49,15 +52,13 @@ def put_blobs(root: Path, contents: Iterable[bytes]) -> list[str]:
             if digest not in seen and not os.path.exists(target):
                 seen.add(digest)
                 pending.append(_Pending.start(target, content))
-        for blob in pending:
-            blob.sync()
+        FLUSHER.flush([blob.fd for blob in pending])
         for blob in pending:
             touched |= blob.commit()
     finally:
         for blob in pending:
             blob.discard()
-    for directory in sorted(touched, key=len, reverse=True):
-        _fsync_dir(directory)
+    _flush_dirs(touched)
     return digests
 
 
@@ -84,13 +85,11 @@ class _Pending:
             raise
         return pending
 
-    def sync(self) -> None:
-        os.fsync(self.fd)
+    def commit(self) -> set[str]:
+        """Rename into place (after its content is durable); returns the directories whose entries
+        changed."""
         os.close(self.fd)
         self.fd = -1
-
-    def commit(self) -> set[str]:
-        """Rename into place; returns the directories whose entries changed."""
         os.replace(self.tmp, self.target)
         self.tmp = ""
         return self.created | {os.path.dirname(self.target)}
@@ -117,12 +116,15 @@ def _make_dirs(directory: str) -> set[str]:
     return {os.path.dirname(path) for path in missing}
 
 
-def _fsync_dir(directory: str) -> None:
-    dir_fd = os.open(directory, os.O_RDONLY)
+def _flush_dirs(directories: set[str]) -> None:
+    fds: list[int] = []
     try:
-        os.fsync(dir_fd)
+        for directory in directories:
+            fds.append(os.open(directory, os.O_RDONLY))
+        FLUSHER.flush(fds)
     finally:
-        os.close(dir_fd)
+        for fd in fds:
+            os.close(fd)
 
 
 def get_blob(root: Path, sha256: str) -> bytes:
