@@ -77,20 +77,12 @@ def serve(
 @app.command()
 def api() -> None:
     """Run the HTTP API only (scaled-out layout); EDIGW_HTTP_WORKERS processes."""
-    import uvicorn
+    from gateway.http_server import run_api
 
     _logging()
     settings = get_settings()
-    uvicorn.run(
-        "gateway.app:create_app",
-        factory=True,
-        host=settings.http_host,
-        port=settings.http_port,
-        workers=settings.http_workers,
-        log_config=logging_dict_config(settings.log_level, settings.log_format),
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    log_config = logging_dict_config(settings.log_level, settings.log_format)
+    raise typer.Exit(run_api(settings.http_host, settings.http_port, settings.http_workers, log_config))
 
 
 @app.command()

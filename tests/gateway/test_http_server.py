@@ -1,0 +1,139 @@
+"""``edigw api`` with several processes: each listens on its own SO_REUSEPORT socket, so connections
+spread over the processes; a stop signal stops them all; a taken port fails at once."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gateway.config import Settings
+from gateway.db import upgrade
+from tests.integration.processes import gateway_env
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT layout is Linux's")
+
+CONNECTIONS = 32
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _start(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
+    settings = Settings(data_dir=tmp_path, http_port=port, http_workers=2)
+    upgrade(settings)
+    env = gateway_env(settings)
+    return subprocess.Popen([sys.executable, "-m", "gateway.cli", "api"], env=env)
+
+
+def _wait_healthy(port: int, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the API exited while starting"
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/health")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("the API did not answer /health")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            child = int(entry.name)
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and "resource_tracker" not in _cmdline(child):
+                found.append(child)
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _established(port: int) -> set[int]:
+    """Socket inodes of established connections to ``port`` (server side)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if local_port == port and fields[3] == "01":
+                inodes.add(int(fields[9]))
+    return inodes
+
+
+def _sockets_of(pid: int) -> set[int]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[8:-1]))
+    return inodes
+
+
+def test_connections_spread_over_the_processes_and_sigterm_stops_them(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = _start(tmp_path, port)
+    try:
+        _wait_healthy(port, proc)
+        connections = []
+        for _ in range(CONNECTIONS):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/health")
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200
+            connections.append(conn)
+        children = _children(proc.pid)
+        assert len(children) == 2
+        established = _established(port)
+        per_child = [len(_sockets_of(child) & established) for child in children]
+        assert sum(per_child) == CONNECTIONS
+        assert min(per_child) > 0, f"one process took every connection: {per_child}"
+        for conn in connections:
+            conn.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+        assert not any(Path(f"/proc/{child}").exists() for child in children)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_taken_port_fails_at_once(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        proc = _start(tmp_path, taken.getsockname()[1])
+        try:
+            assert proc.wait(30) != 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
