@@ -11,6 +11,7 @@ stops them all on SIGTERM or SIGINT. Elsewhere, or with one process, uvicorn ser
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import socket
 import threading
@@ -23,6 +24,7 @@ APP = "gateway.app:create_app"
 BACKLOG = 2048
 GRACEFUL_SECONDS = 10
 CHECK_INTERVAL_SECONDS = 0.5
+ORPHAN_CHECK_SECONDS = 1.0
 RESTARTS_BEFORE_GIVING_UP = 5  # quick deaths in a row: something is wrong beyond one request
 
 
@@ -44,10 +46,18 @@ def _socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _stop_when_orphaned(parent: int) -> None:
+    """A process whose parent died (even by SIGKILL) stops gracefully instead of holding the port."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _serve_one(host: str, port: int, log_config: dict[str, Any]) -> None:
     """One API process on its own listening socket (runs in a spawned child)."""
     import uvicorn
 
+    threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True).start()
     sock = _socket(host, port)
     sock.listen(BACKLOG)
     config = uvicorn.Config(APP, **_uvicorn_options(log_config))

@@ -126,6 +126,34 @@ def test_connections_spread_over_the_processes_and_sigterm_stops_them(tmp_path: 
             proc.wait()
 
 
+def test_processes_stop_when_their_parent_is_killed(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = _start(tmp_path, port)
+    children: list[int] = []
+    try:
+        _wait_healthy(port, proc)
+        children = _children(proc.pid)
+        assert len(children) == 2
+        proc.kill()  # no chance to stop them
+        proc.wait()
+        deadline = time.monotonic() + 20
+        while any(_alive(child) for child in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(child) for child in children)
+    finally:
+        for child in children:
+            if _alive(child):
+                os.kill(child, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def test_a_taken_port_fails_at_once(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
