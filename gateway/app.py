@@ -33,12 +33,14 @@ from gateway.readiness import check_broker
 from gateway.system.endpoints import router as system_router
 from gateway.tracing import span
 
+# First: every AS2 message is matched against the routes before it (about 0.3 ms of CPU on a miss
+# through all of them with this FastAPI), and it is the highest-volume endpoint.
 ROUTERS = [
+    as2_router,
     auth_router,
     system_router,
     partners_router,
     certificates_router,
-    as2_router,
     outbound_router,
     partner_api_router,
     audit_router,

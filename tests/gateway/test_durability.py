@@ -114,3 +114,6 @@ def test_sqlite_commits_are_flushed_before_the_transaction_returns(tmp_path: Pat
     with db.transaction() as session:
         create_partner(session, {"code": "p1", "name": "P1", "identities": {"as2_id": "P1"}})
     assert FLUSHER.callers == before + 1
+    with db.transaction() as session:
+        session.connection().exec_driver_sql("SELECT 1")
+    assert FLUSHER.callers == before + 1  # nothing written, nothing to flush
