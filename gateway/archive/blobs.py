@@ -1,5 +1,10 @@
-"""Content-addressed blob files (``blobs/ab/cd/<sha256>``), written atomically and durably before the
-database record that points to them commits, so a record never points to a missing blob."""
+"""Content-addressed blob files (``blobs/ab/<sha256>``), written atomically and durably before the
+database record that points to them commits, so a record never points to a missing blob.
+
+One level of 256 folders, as git stores objects: the two-level ``blobs/ab/cd/<sha256>`` layout of
+earlier versions created a new folder for almost every blob of the first hundred thousand, and creating
+folders (inode allocation across the filesystem) cost about as much CPU as writing the blobs. Blobs
+stored that way are still found where they are; new ones go to the one-level place."""
 
 from __future__ import annotations
 
@@ -23,11 +28,24 @@ BLOB_MODE = 0o440
 
 
 def blob_path(root: Path, sha256: str) -> Path:
-    return Path(_blob_file(str(root), sha256))
+    """Where the blob is (or goes, when it is not stored yet)."""
+    return Path(_stored_file(str(root), sha256) or _blob_file(str(root), sha256))
 
 
 def _blob_file(root: str, sha256: str) -> str:
+    return f"{root}/blobs/{sha256[:2]}/{sha256}"
+
+
+def _earlier_blob_file(root: str, sha256: str) -> str:
+    """The two-level place of earlier versions."""
     return f"{root}/blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def _stored_file(root: str, sha256: str) -> str | None:
+    for path in (_blob_file(root, sha256), _earlier_blob_file(root, sha256)):
+        if os.path.exists(path):
+            return path
+    return None
 
 
 def put_blob(root: Path, content: bytes) -> str:
@@ -49,7 +67,7 @@ def put_blobs(root: Path, contents: Iterable[bytes]) -> list[str]:
             digest = hashlib.sha256(content).hexdigest()
             digests.append(digest)
             target = _blob_file(base, digest)
-            if digest not in seen and not os.path.exists(target):
+            if digest not in seen and _stored_file(base, digest) is None:
                 seen.add(digest)
                 pending.append(_Pending.start(target, content))
         FLUSHER.flush([blob.fd for blob in pending])

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 from typer.testing import CliRunner
 
-from gateway.archive.blobs import blob_path, get_blob
+from gateway.archive.blobs import blob_path, get_blob, put_blobs
 from gateway.archive.chain import append, verify
 from gateway.cli import app
 from gateway.config import Settings, get_settings
@@ -137,3 +137,21 @@ def test_blob_files_are_read_only(migrated: Settings) -> None:
     blobs = [p for p in Path(migrated.resolved_archive_dir, "blobs").rglob("*") if p.is_file()]
     assert blobs
     assert all(p.stat().st_mode & 0o222 == 0 for p in blobs)
+
+
+def test_blobs_of_the_earlier_two_level_layout_are_still_found(migrated: Settings) -> None:
+    """Archives written before the one-level layout keep working: read, verified, never stored twice."""
+    root = migrated.resolved_archive_dir
+    _fill(migrated, 3)
+    with get_database(migrated).sessions() as session:
+        digest = session.execute(text("SELECT content_sha256 FROM archive_record WHERE seq = 2")).scalar_one()
+    one_level = blob_path(root, digest)
+    assert one_level == root / "blobs" / digest[:2] / digest
+    two_level = root / "blobs" / digest[:2] / digest[2:4] / digest
+    two_level.parent.mkdir()
+    one_level.rename(two_level)
+    assert blob_path(root, digest) == two_level
+    assert get_blob(root, digest) == b"ISA*00*message 1~"
+    assert _verify(migrated)[1] is None
+    assert put_blobs(root, [b"ISA*00*message 1~"]) == [digest]
+    assert not one_level.exists()
