@@ -77,6 +77,11 @@ class GroupFlush:
         self.flushes = 0  # flushes run (each covers one or more callers)
         self.callers = 0  # calls that waited for one
 
+    def reset(self) -> None:
+        """Forget every flush in progress: for a child right after fork, where the threads that were
+        flushing do not exist (the state copied from the parent could make it wait forever)."""
+        self.__init__(self._flush)  # type: ignore[misc]
+
     def flush(self, fds: Sequence[int]) -> None:
         """Return once everything written through ``fds`` before this call is on stable storage. The
         descriptors must stay open until then."""
@@ -121,3 +126,5 @@ class GroupFlush:
 
 
 FLUSHER = GroupFlush(sync_filesystems)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=FLUSHER.reset)

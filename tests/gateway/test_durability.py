@@ -117,3 +117,41 @@ def test_sqlite_commits_are_flushed_before_the_transaction_returns(tmp_path: Pat
     with db.transaction() as session:
         session.connection().exec_driver_sql("SELECT 1")
     assert FLUSHER.callers == before + 1  # nothing written, nothing to flush
+
+
+def test_a_forked_child_does_not_wait_for_a_flush_of_its_parent(tmp_path: Path) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def stuck(fds: Sequence[int]) -> None:
+        started.set()
+        release.wait(30)
+
+    group = GroupFlush(stuck)
+    os.register_at_fork(after_in_child=group.reset)
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT, 0o600)
+    leader = threading.Thread(target=group.flush, args=([fd],))
+    leader.start()
+    assert started.wait(10)
+    pid = os.fork()
+    if pid == 0:  # the child: its copy of the group believes a flush is running
+        group._flush = sync_each  # the child flushes for real
+        try:
+            group.flush([fd])
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    try:
+        deadline = time.monotonic() + 10
+        done, status = 0, 0
+        while not done and time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.05)
+        if not done:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        assert done, "the child waited for a flush that only its parent was running"
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        release.set()
+        leader.join(10)
+        os.close(fd)
