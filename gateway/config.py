@@ -14,6 +14,17 @@ AREAS: tuple[str, ...] = ("system", "inbound", "outbound", "erp", "as2", "sftp",
 """Task areas; each area is one Celery queue (task ``area.verb_object`` goes to queue ``area``)."""
 
 
+def _absolute(path: Path) -> Path:
+    """``path.resolve()``, once per working directory and path (hot paths ask for the archive folder per
+    message; resolving walks every component with a system call)."""
+    return _resolved(os.getcwd(), path)
+
+
+@lru_cache(maxsize=256)
+def _resolved(cwd: str, path: Path) -> Path:
+    return (Path(cwd) / path).resolve()
+
+
 class Settings(BaseSettings):
     """Runtime configuration. Every field can be set as ``EDIGW_<NAME>`` or as a file in the secrets dir."""
 
@@ -116,7 +127,7 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'gateway.db').resolve()}"
+        return f"sqlite:///{_absolute(self.data_dir / 'gateway.db')}"
 
     @property
     def resolved_broker_url(self) -> str:
@@ -128,19 +139,19 @@ class Settings(BaseSettings):
 
     @property
     def broker_folder(self) -> Path:
-        return (self.data_dir / "broker").resolve()
+        return _absolute(self.data_dir / "broker")
 
     @property
     def resolved_archive_dir(self) -> Path:
-        return (self.archive_dir or self.data_dir / "archive").resolve()
+        return _absolute(self.archive_dir or self.data_dir / "archive")
 
     @property
     def resolved_sftp_root(self) -> Path:
-        return (self.sftp_root or self.data_dir / "sftp").resolve()
+        return _absolute(self.sftp_root or self.data_dir / "sftp")
 
     @property
     def resolved_erp_file_dir(self) -> Path:
-        return (self.erp_file_dir or self.data_dir / "erp" / "outbox").resolve()
+        return _absolute(self.erp_file_dir or self.data_dir / "erp" / "outbox")
 
     def queue_name(self, area: str) -> str:
         return f"{self.queue_prefix}{area}"
