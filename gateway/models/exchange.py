@@ -37,6 +37,7 @@ class Exchange(Base):
     __table_args__ = (
         UniqueConstraint("partner_id", "direction", "transport", "message_id", name="uq_exchange_message"),
         Index("ix_exchange_partner_received", "partner_id", "received_at"),
+        Index("ix_exchange_received", "received_at"),  # the console's day and trend counts
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
