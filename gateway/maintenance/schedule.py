@@ -13,6 +13,8 @@ from gateway.models.base import utcnow
 from gateway.outbox import enqueue
 
 DAY = 86_400.0
+HOUR = 3_600.0
+PERIODIC_KEY_PREFIX = "periodic:"
 QUARTER_HOUR = 900.0
 HALF_MINUTE = 30.0
 
@@ -41,6 +43,7 @@ def _polls_erp_staging(settings: Settings) -> bool:
 
 PERIODIC: list[Periodic] = [
     Periodic("maintenance.check_certificate_expiry", DAY),
+    Periodic("maintenance.prune_periodic_jobs", HOUR),
     Periodic("outbound.sweep_overdue_mdns", QUARTER_HOUR),
     Periodic("sftp.schedule_pulls", HALF_MINUTE),
     Periodic("documents.sweep_reconciliation", QUARTER_HOUR),
@@ -67,4 +70,6 @@ def schedule_due(db: Database, settings: Settings, now: datetime | None = None) 
             if not periodic.enabled(settings):
                 continue
             period = int(moment // periodic.period_of(settings))
-            enqueue(session, settings, periodic.task, dedup_key=f"periodic:{periodic.task}:{period}")
+            enqueue(
+                session, settings, periodic.task, dedup_key=f"{PERIODIC_KEY_PREFIX}{periodic.task}:{period}"
+            )

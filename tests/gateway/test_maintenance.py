@@ -14,8 +14,8 @@ from gateway.certificates import service as certs
 from gateway.config import Settings
 from gateway.db import get_database
 from gateway.maintenance.schedule import schedule_due
-from gateway.maintenance.tasks import check_certificate_expiry
-from gateway.models import OutboxJob
+from gateway.maintenance.tasks import check_certificate_expiry, prune_periodic_jobs
+from gateway.models import JobStatus, OutboxJob
 from gateway.models.base import utcnow
 from gateway.onboarding.service import create_partner
 from gateway.outbox import run_job
@@ -71,3 +71,31 @@ def test_expiry_check_warns_about_each_certificate(
         f"certificate CN=soon,O=Test of partner {partner_id} expires in 5 days"
     ]
     assert _jobs(migrated)[0].args["warnings"] == 1
+
+
+def test_finished_periodic_runs_are_pruned_after_two_days(migrated: Settings) -> None:
+    now = utcnow()
+    old, recent = now - dt.timedelta(days=3), now - dt.timedelta(hours=5)
+    rows = {
+        "old periodic": ("periodic:sftp.schedule_pulls:1", JobStatus.DONE, old),
+        "recent periodic": ("periodic:sftp.schedule_pulls:2", JobStatus.DONE, recent),
+        "old periodic, dead": ("periodic:sftp.schedule_pulls:3", JobStatus.DEAD, old),
+        "old document job": ("inbound.process_exchange:7", JobStatus.DONE, old),
+    }
+    with get_database(migrated).transaction() as session:
+        for key, status, finished in rows.values():
+            task = key.split(":")[-2] if key.startswith("periodic") else "inbound.process_exchange"
+            job = OutboxJob(task=task, queue="q", dedup_key=key, status=status, max_attempts=3)
+            job.finished_at = finished
+            session.add(job)
+    schedule_due(get_database(migrated), migrated)
+    with get_database(migrated).sessions() as session:
+        [prune] = session.scalars(
+            select(OutboxJob).where(OutboxJob.task == "maintenance.prune_periodic_jobs")
+        )
+    assert run_job(migrated, prune.id, prune_periodic_jobs)
+    with get_database(migrated).sessions() as session:
+        kept = set(session.scalars(select(OutboxJob.dedup_key)))
+        pruned = session.get(OutboxJob, prune.id)
+    assert {key for key, _, _ in rows.values()} - kept == {"periodic:sftp.schedule_pulls:1"}
+    assert pruned is not None and pruned.args == {"deleted": 1}
