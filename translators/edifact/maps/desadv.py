@@ -52,6 +52,8 @@ GIN_QUALIFIER, GIN_FIRST = 1, 2
 EQD_TYPE, EQD_ID, EQD_INITIAL = 1, 2, 2
 PARTY_GROUP = frozenset({"LOC", "FII", "DOC", "CTA", "COM", "RFF"})
 UNSET: Any = object()
+ITEM_ENDS = frozenset({"CPS", "LIN", "UNS", "CNT"})
+"""Segments that end an open LIN group (any other segment belongs to it)."""
 
 
 def read_mea(r: Reader, seg: Segment, measure: Doc | None) -> Doc:
@@ -126,8 +128,10 @@ class DesadvReader(OrderReferences):
         return ShipNotice.model_validate({**self.head, **without_empty(lists), "orders": ship_orders})
 
     def feed(self, seg: Segment) -> None:
-        tag = seg.tag
-        if tag == "CPS":
+        tag, item = seg.tag, self.item
+        if item is not None and tag not in ITEM_ENDS:
+            self._item_segment(item, seg)
+        elif tag == "CPS":
             self._close_item()
             self.nodes.append(Node(seg.get(CPS_ID), seg.get(CPS_PARENT)))
             self.context = "CPS"

@@ -139,7 +139,11 @@ class OrdersReader:
             self.context = "UNS"
         elif line is not None:
             if self.context not in GROUP_TRIGGERS or not self._in_group(line.lists, seg):
-                self._line_segment(line, seg)
+                self.context = tag
+                take = LINE_SEGMENTS.get(tag)
+                if take is None or not take(self, line, seg):
+                    self.context = "" if tag != "ALC" else "ALC-"
+                    line.lists["extensions"].append(extension(seg))
         elif self.context == "UNS":
             self._summary(seg)
         elif not self._in_group(self.lists, seg):
@@ -227,14 +231,6 @@ class OrdersReader:
             self.head["order_date"] = date["date"]
         else:
             self.lists["dates"].append(date)
-
-    def _line_segment(self, line: _Line, seg: Segment) -> None:
-        tag = seg.tag
-        self.context = tag
-        take = LINE_SEGMENTS.get(tag)
-        if take is None or not take(self, line, seg):
-            self.context = "" if tag != "ALC" else "ALC-"
-            line.lists["extensions"].append(extension(seg))
 
     def _close_line(self) -> None:
         line = self.line
