@@ -21,6 +21,8 @@ MAX_CLEAN_SEGMENTS = 4096
 TEXT_TYPES = frozenset({"AN", "ID"})
 NUMERIC_TYPES = frozenset({"N0", "N2", "R"})
 DATE_CACHE_SIZE = 4096
+MAX_KNOWN_VALUES = 1024
+UNCHECKED = "unchecked"
 
 
 def _check_numeric(value: str, kind: str) -> str | None:
@@ -85,19 +87,30 @@ def check_element(value: str, rule: ElementRule) -> str | None:
     return _check_length(len(value), rule)
 
 
+def _check_new(value: str, rule: ElementRule, known: dict[str, str | None]) -> str | None:
+    """``check_element``, remembered in ``known`` (the element's values checked before)."""
+    code = check_element(value, rule)
+    if len(known) >= MAX_KNOWN_VALUES:
+        known.clear()
+    known[value] = code
+    return code
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledRules:
     """The element rules of one segment as flat tuples for the per-segment loop: ``(index, required,
-    plain text, min, max, rule)``, and the highest index a missing element can still be an error at."""
+    plain text, min, max, rule, known)``, and the highest index a missing element can still be an error
+    at. ``known`` holds the ``check_element`` code of values of that element checked before (bounded)."""
 
-    checks: tuple[tuple[int, bool, bool, int, int, ElementRule], ...]
+    checks: tuple[tuple[int, bool, bool, int, int, ElementRule, dict[str, str | None]], ...]
     last_required: int
 
     @classmethod
     def of(cls, rules: tuple[ElementRule, ...]) -> CompiledRules:
         checks = tuple(
-            (r.index, r.required, r.type in TEXT_TYPES and r.codes is None, r.min_length, r.max_length, r)
+            (r.index, r.required, plain, r.min_length, r.max_length, r, known)
             for r in rules
+            for plain, known in [(r.type in TEXT_TYPES and r.codes is None, dict[str, str | None]())]
         )
         return cls(checks, max((r.index for r in rules if r.required), default=0))
 
@@ -167,6 +180,7 @@ class SetValidator:
             self.seen.clear()
             self.seen.update(seen)
             self.position = position
+            self.clean.clear()
             self._check_run(run[:read])
 
     def _check(self, segment: list[str], key: tuple[str, ...], position: int) -> None:
@@ -190,7 +204,7 @@ class SetValidator:
 
     def _check_elements(self, segment: list[str], rules: CompiledRules, position: int) -> None:
         count, last_required = len(segment), rules.last_required
-        for index, required, plain, low, high, rule in rules.checks:
+        for index, required, plain, low, high, rule, known in rules.checks:
             if index >= count:
                 if index > last_required:
                     return
@@ -208,7 +222,9 @@ class SetValidator:
                 elif length > high:
                     self._element_error(segment[0], index, codes.ELEMENT_TOO_LONG, value, position)
             else:
-                code = check_element(value, rule)
+                code = known.get(value, UNCHECKED)
+                if code is UNCHECKED:
+                    code = _check_new(value, rule, known)
                 if code is not None:
                     self._element_error(segment[0], index, code, value, position)
 
