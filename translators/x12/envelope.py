@@ -131,10 +131,12 @@ class GroupStart:
 
 @dataclass(slots=True)
 class SetBody:
-    """A transaction set; ``segments`` yields its body (after ST, before SE) and must be consumed once."""
+    """A transaction set; ``segments`` yields its body (after ST, before SE) and must be consumed once.
+    ``runs`` is the same body in the runs the lexer decoded (``segments`` goes on where they stopped)."""
 
     header: SetHeader
     segments: Iterator[list[str]]
+    runs: Iterator[list[list[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,7 +309,8 @@ def _set(cursor: _Cursor, st: list[str], group: GroupHeader, seen: set[str]) -> 
         element(st, ST_ID), element(st, ST_CONTROL), element(st, ST_IMPLEMENTATION) or None, group
     )
     state = _SetState()
-    body = SetBody(header, chain.from_iterable(_body(cursor, state)))
+    runs = _body(cursor, state)
+    body = SetBody(header, chain.from_iterable(runs), runs)
     yield body
     for _ in body.segments:
         pass

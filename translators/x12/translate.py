@@ -88,7 +88,7 @@ def translate_set(
         return None, [], False
     validator = SetValidator(body.header)
     try:
-        document = read(reader, validator.wrap(body.segments))
+        document = read(reader, validator.wrap_runs(body.runs))
     except (ValidationError, ValueError, ArithmeticError, LookupError) as exc:
         location = body.header.location(reader.position)
         message = f"content does not fit the canonical model: {exc}"

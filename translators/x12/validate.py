@@ -5,6 +5,8 @@ codes, AK4/IK4 element codes) as it goes; ``finish`` adds the mandatory-segment 
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -19,6 +21,8 @@ MAX_CLEAN_SEGMENTS = 4096
 TEXT_TYPES = frozenset({"AN", "ID"})
 NUMERIC_TYPES = frozenset({"N0", "N2", "R"})
 DATE_CACHE_SIZE = 4096
+MAX_KNOWN_VALUES = 1024
+UNCHECKED = "unchecked"
 
 
 def _check_numeric(value: str, kind: str) -> str | None:
@@ -83,19 +87,30 @@ def check_element(value: str, rule: ElementRule) -> str | None:
     return _check_length(len(value), rule)
 
 
+def _check_new(value: str, rule: ElementRule, known: dict[str, str | None]) -> str | None:
+    """``check_element``, remembered in ``known`` (the element's values checked before)."""
+    code = check_element(value, rule)
+    if len(known) >= MAX_KNOWN_VALUES:
+        known.clear()
+    known[value] = code
+    return code
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledRules:
     """The element rules of one segment as flat tuples for the per-segment loop: ``(index, required,
-    plain text, min, max, rule)``, and the highest index a missing element can still be an error at."""
+    plain text, min, max, rule, known)``, and the highest index a missing element can still be an error
+    at. ``known`` holds the ``check_element`` code of values of that element checked before (bounded)."""
 
-    checks: tuple[tuple[int, bool, bool, int, int, ElementRule], ...]
+    checks: tuple[tuple[int, bool, bool, int, int, ElementRule, dict[str, str | None]], ...]
     last_required: int
 
     @classmethod
     def of(cls, rules: tuple[ElementRule, ...]) -> CompiledRules:
         checks = tuple(
-            (r.index, r.required, r.type in TEXT_TYPES and r.codes is None, r.min_length, r.max_length, r)
+            (r.index, r.required, plain, r.min_length, r.max_length, r, known)
             for r in rules
+            for plain, known in [(r.type in TEXT_TYPES and r.codes is None, dict[str, str | None]())]
         )
         return cls(checks, max((r.index for r in rules if r.required), default=0))
 
@@ -104,77 +119,127 @@ COMPILED_RULES: dict[str, CompiledRules] = {tag: CompiledRules.of(r) for tag, r 
 
 
 class SetValidator:
-    """Checks one set; errors accumulate in ``errors`` (capped so a hostile file cannot exhaust memory)."""
+    """Checks one set; errors accumulate in ``errors`` (capped so a hostile file cannot exhaust memory).
+
+    ``wrap`` checks segment by segment as they are pulled; ``wrap_runs`` checks a whole run of segments
+    before handing its segments on (mostly C-level loops), and ``finish`` takes back what it checked of
+    a run the reader did not pull to the end, so both report exactly the segments the reader read.
+    """
 
     def __init__(self, header: SetHeader) -> None:
         self.header = header
         self.rules: SetRules | None = SET_RULES.get(header.set_id)
         self.errors: list[TranslatorError] = []
-        self.seen: dict[str, int] = {}
+        self.seen: Counter[str] = Counter()
         self.position = 1
         self.clean: set[tuple[str, ...]] = set()
+        self._open: tuple[list[list[str]], Iterator[list[str]], tuple[int, dict[str, int], int]] | None = None
 
     def wrap(self, segments: Iterator[list[str]]) -> Iterator[list[str]]:
         """Yields ``segments`` unchanged while checking them. A segment equal to one found clean earlier
         in the set is not checked again (element errors depend on the elements only)."""
-        seen, rules_for, clean, errors = self.seen, COMPILED_RULES.get, self.clean, self.errors
+        seen, clean = self.seen, self.clean
         for segment in segments:
             self.position += 1
             tag = segment[0]
-            seen[tag] = seen.get(tag, 0) + 1
-            rules = rules_for(tag)
-            if rules is not None:
-                key = tuple(segment)
-                if key not in clean:
-                    found = len(errors)
-                    self._check_elements(segment, rules)
-                    if len(errors) == found:
-                        if len(clean) >= MAX_CLEAN_SEGMENTS:
-                            clean.clear()
-                        clean.add(key)
-            elif not (2 <= len(tag) <= 3 and tag.isalnum() and tag.isupper()):
-                self._segment_error(tag, codes.SEGMENT_UNRECOGNIZED, f"unrecognized segment id {tag[:8]!r}")
-            if self.position == 2 and self.rules and tag != self.rules.first:
-                self._segment_error(
-                    tag, codes.SEGMENT_OUT_OF_SEQUENCE, f"set must start with {self.rules.first}"
-                )
+            seen[tag] += 1
+            key = tuple(segment)
+            if key not in clean:
+                self._check(segment, key, self.position)
             yield segment
 
-    def _check_elements(self, segment: list[str], rules: CompiledRules) -> None:
+    def wrap_runs(self, runs: Iterator[list[list[str]]]) -> Iterator[list[str]]:
+        """The segments of ``runs``, each run checked as a whole before its first segment is handed on."""
+        for run in runs:
+            mark = (len(self.errors), dict(self.seen), self.position)
+            self._check_run(run)
+            segments = iter(run)
+            self._open = (run, segments, mark)
+            yield from segments
+        self._open = None
+
+    def _check_run(self, run: list[list[str]]) -> None:
+        start = self.position
+        self.position = start + len(run)
+        self.seen.update([segment[0] for segment in run])
+        clean = self.clean
+        keys = list(map(tuple, run))
+        for index in [i for i, key in enumerate(keys) if key not in clean]:
+            self._check(run[index], keys[index], start + index + 1)
+
+    def _take_back_unread(self) -> None:
+        """Forget the checks of the segments of the last run the reader did not pull, as ``wrap`` would
+        never have made them."""
+        if self._open is None:
+            return
+        run, segments, (errors, seen, position) = self._open
+        self._open = None
+        read = len(run) - operator.length_hint(segments)
+        if read < len(run):
+            del self.errors[errors:]
+            self.seen.clear()
+            self.seen.update(seen)
+            self.position = position
+            self.clean.clear()
+            self._check_run(run[:read])
+
+    def _check(self, segment: list[str], key: tuple[str, ...], position: int) -> None:
+        """Every check of the segment at ``position``; a segment found clean is remembered."""
+        tag = segment[0]
+        rules = COMPILED_RULES.get(tag)
+        if rules is not None:
+            errors, clean = self.errors, self.clean
+            found = len(errors)
+            self._check_elements(segment, rules, position)
+            if len(errors) == found:
+                if len(clean) >= MAX_CLEAN_SEGMENTS:
+                    clean.clear()
+                clean.add(key)
+        elif not (2 <= len(tag) <= 3 and tag.isalnum() and tag.isupper()):
+            message = f"unrecognized segment id {tag[:8]!r}"
+            self._segment_error(tag, codes.SEGMENT_UNRECOGNIZED, message, position)
+        if position == 2 and self.rules and tag != self.rules.first:
+            message = f"set must start with {self.rules.first}"
+            self._segment_error(tag, codes.SEGMENT_OUT_OF_SEQUENCE, message, position)
+
+    def _check_elements(self, segment: list[str], rules: CompiledRules, position: int) -> None:
         count, last_required = len(segment), rules.last_required
-        for index, required, plain, low, high, rule in rules.checks:
+        for index, required, plain, low, high, rule, known in rules.checks:
             if index >= count:
                 if index > last_required:
                     return
                 if required:
-                    self._element_error(segment[0], index, codes.ELEMENT_MANDATORY_MISSING, "")
+                    self._element_error(segment[0], index, codes.ELEMENT_MANDATORY_MISSING, "", position)
                 continue
             value = segment[index]
             if not value:
                 if required:
-                    self._element_error(segment[0], index, codes.ELEMENT_MANDATORY_MISSING, value)
+                    self._element_error(segment[0], index, codes.ELEMENT_MANDATORY_MISSING, value, position)
             elif plain:
                 length = len(value)
                 if length < low:
-                    self._element_error(segment[0], index, codes.ELEMENT_TOO_SHORT, value)
+                    self._element_error(segment[0], index, codes.ELEMENT_TOO_SHORT, value, position)
                 elif length > high:
-                    self._element_error(segment[0], index, codes.ELEMENT_TOO_LONG, value)
+                    self._element_error(segment[0], index, codes.ELEMENT_TOO_LONG, value, position)
             else:
-                code = check_element(value, rule)
+                code = known.get(value, UNCHECKED)
+                if code is UNCHECKED:
+                    code = _check_new(value, rule, known)
                 if code is not None:
-                    self._element_error(segment[0], index, code, value)
+                    self._element_error(segment[0], index, code, value, position)
 
-    def _element_error(self, tag: str, index: int, code: str, value: str) -> None:
+    def _element_error(self, tag: str, index: int, code: str, value: str, position: int) -> None:
         if len(self.errors) < MAX_ERRORS_PER_SET:
-            location = replace(self.header.location(self.position, tag), element_index=index)
+            location = replace(self.header.location(position, tag), element_index=index)
             self.errors.append(ElementError(f"{tag}{index:02d} {value[:40]!r} is invalid", location, code))
 
-    def _segment_error(self, tag: str, code: str, message: str) -> None:
+    def _segment_error(self, tag: str, code: str, message: str, position: int) -> None:
         if len(self.errors) < MAX_ERRORS_PER_SET:
-            self.errors.append(SegmentError(message, self.header.location(self.position, tag[:3]), code))
+            self.errors.append(SegmentError(message, self.header.location(position, tag[:3]), code))
 
     def finish(self) -> list[TranslatorError]:
         """Mandatory and once-only segment checks after the whole set was read."""
+        self._take_back_unread()
         if self.rules is None:
             return self.errors
         for tag in sorted(self.rules.mandatory - set(self.seen)):

@@ -1,20 +1,31 @@
 """The throughput paths give the same results as the careful ones: the one-pass batch tokeniser against
-the segment-by-segment loop, and documents sharing repeated value objects against unshared ones."""
+the segment-by-segment loop, documents sharing repeated value objects against unshared ones, and documents
+built without re-validation against what validating them makes."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from translators.canonical import PurchaseOrder, Quantity
+from tests.translators.canonical.exact import assert_exactly_validated
+from tests.translators.edifact import strategies
+from tests.translators.edifact.test_roundtrip import SEED
+from translators.canonical import CanonicalDocument, PurchaseOrder, Quantity
 from translators.edifact.envelope import EnvelopeReader
+from translators.edifact.headers import Party
 from translators.edifact.lexer import MARK
-from translators.edifact.maps.values import Kind, quantity_instance_key, quantity_key
+from translators.edifact.maps.values import Kind
+from translators.edifact.outbound import render_documents
+from translators.edifact.render import InterchangeSpec
 from translators.edifact.stream import SegmentStream
 from translators.edifact.syntax import DEFAULT_CHARS, Limits, ServiceChars
 from translators.edifact.translate import map_message, translate
 from translators.errors import TranslatorError
+
+NOW = dt.datetime(2024, 2, 29, 23, 59)
 
 UNB = b"UNB+UNOC:3+S:14+R:14+240102:0304+REF'"
 SYNTAX4 = DEFAULT_CHARS.with_repetition("*")
@@ -95,14 +106,50 @@ def test_shared_values_give_the_documents_unshared_maps_give() -> None:
     assert first.lines[0].unit_price is second.lines[0].unit_price
 
 
-def test_shared_values_stay_bounded_and_refuse_a_mismatched_instance() -> None:
-    kind = Kind(quantity_key, quantity_instance_key, limit=2)
+def test_shared_values_stay_bounded() -> None:
+    kind = Kind(limit=2)
     made = [Quantity.model_validate({"value": v, "unit": "PCE"}) for v in ("1", "2", "3")]
-    kind.learn(({"value": q.value, "unit": q.unit}, q) for q in made)
-    assert len(kind.instances) <= 2
-    other = Quantity.model_validate({"value": "9", "unit": "KGM"})
-    kind.learn((({"value": made[0].value, "unit": "PCE"}, other),))
-    assert kind.use({"value": made[0].value, "unit": "PCE"}) is not other
+    for quantity in made:
+        assert kind.keep(("21", str(quantity.value), "PCE"), quantity) is quantity
+    assert list(kind.instances.values()) == made[:2]
+
+
+def test_a_repeated_bad_value_is_reported_in_every_message() -> None:
+    translation = translate(interchange(orders("1", ["6", "x"]), orders("2", ["x"])))
+    first, second = translation.interchanges[0].messages
+    assert [e.location.segment_position for e in first.errors] == [10]
+    assert [e.location.segment_position for e in second.errors] == [6]
+    assert all(m.document is None for m in (first, second))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.one_of(strategies.purchase_orders(), strategies.acknowledgements(), strategies.ship_notices()),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_documents_are_exactly_what_validation_makes(documents: list[CanonicalDocument]) -> None:
+    spec = InterchangeSpec(Party("SENDER", "14"), Party("RECEIVER", "ZZZ"), "42", NOW, "UNOY")
+    translation = translate(render_documents(documents, spec))
+    translation.raise_for_errors()
+    assert translation.documents() == tuple(documents)
+    for document in translation.documents():
+        assert_exactly_validated(document)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, len(SEED)), st.binary(max_size=12))
+def test_damaged_messages_give_exactly_validated_documents(cut: int, junk: bytes) -> None:
+    try:
+        translation = translate(SEED[:cut] + junk + SEED[cut:])
+    except TranslatorError:
+        return
+    for interchange_result in translation.interchanges:
+        for message in interchange_result.messages:
+            if message.document is not None:
+                assert_exactly_validated(message.document)
 
 
 @pytest.mark.parametrize("limit", [1, 3])

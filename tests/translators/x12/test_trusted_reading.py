@@ -96,3 +96,20 @@ def test_a_repeated_bad_value_is_reported_at_each_position() -> None:
     # the validator reports each SN1 at its own position, the map each item it builds at the item's HL
     assert positions == [6, 9, 12, 4, 7, 10]
     assert isinstance(message.document, ShipNotice)
+
+
+def test_identical_cartons_share_one_item() -> None:
+    body = ["BSN*00*SHIP1*20260301*0800*0001", "HL*1**S", "HL*2*1*O", "PRF*PO1"]
+    for n, lot in ((3, "LOT42"), (5, "LOT42"), (7, "LOT43"), (9, "LOT42")):
+        body += [f"HL*{n}*2*P", f"MAN*GM*00012345000000000{n}", f"HL*{n + 1}*{n}*I"]
+        body += ["LIN*1*UP*012345678905", "SN1**12*EA", f"REF*LT*{lot}"]
+    body += ["DTM*011*20260301"]
+    result = translate_inbound(_interchange("SH", "856", body), InboundOptions(now=NOW))
+    assert result.ok, [str(e) for e in result.all_errors()]
+    (notice,) = result.documents
+    assert isinstance(notice, ShipNotice)
+    first, second, other, dated = (pack.items[0] for pack in notice.orders[0].packs)
+    assert first is second and notice.orders[0].packs[0].items is notice.orders[0].packs[1].items
+    assert other is not first and other.lots[0].number == "LOT43"
+    assert dated is not first and dated.dates and dated.model_copy(update={"dates": ()}) == first
+    assert_exactly_validated(notice)

@@ -9,11 +9,15 @@ A line-level RFF+ON assigns an item (and its package) to an order when one DESAD
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
 from typing import Any
 
 from translators.canonical import (
     DateKind,
+    Extension,
+    Lot,
+    Note,
+    Reference,
     ReferenceKind,
     ShipItem,
     ShipNotice,
@@ -25,14 +29,12 @@ from translators.edifact.maps.common import (
     OrderReferences,
     Reader,
     extension,
-    item_ids,
     read_dtm,
     read_ftx,
     read_imd,
     read_nad,
-    read_pri,
-    read_qty,
     read_rff,
+    validated,
     without_empty,
 )
 from translators.edifact.maps.desadv_tree import Node, OrderParts, link, shape
@@ -49,7 +51,9 @@ PCI_MARKING, PCI_MARKS = 1, 2
 GIN_QUALIFIER, GIN_FIRST = 1, 2
 EQD_TYPE, EQD_ID, EQD_INITIAL = 1, 2, 2
 PARTY_GROUP = frozenset({"LOC", "FII", "DOC", "CTA", "COM", "RFF"})
-ITEM_LISTS = ("items", "descriptions", "lots", "serial_numbers", "dates", "references", "notes", "extensions")
+UNSET: Any = object()
+ITEM_ENDS = frozenset({"CPS", "LIN", "UNS", "CNT"})
+"""Segments that end an open LIN group (any other segment belongs to it)."""
 
 
 def read_mea(r: Reader, seg: Segment, measure: Doc | None) -> Doc:
@@ -68,7 +72,7 @@ class DesadvReader(OrderReferences):
 
     def __init__(self, message: RawMessage, values: SharedValues | None = None) -> None:
         self.r = Reader(message)
-        self.values = values
+        self.values = values if values is not None else SharedValues()
         self.head: dict[str, Any] = {}
         self.lists: dict[str, list[Any]] = {
             k: []
@@ -86,7 +90,7 @@ class DesadvReader(OrderReferences):
         }
         self.order: dict[str, Any] = {}
         self.nodes: list[Node] = []
-        self.item: dict[str, Any] | None = None
+        self.item: _Item | None = None
         self.context = ""
 
     @property
@@ -121,15 +125,13 @@ class DesadvReader(OrderReferences):
             extra = self.order if key == self.order.get("po_number") else {"po_number": key}
             ship_orders.append({**extra, "items": parts.items, "tares": parts.tares, "packs": parts.packs})
         lists = {**self.lists, "measures": self.lists["measures"] + shipment_measures}
-        notice = ShipNotice.model_validate({**self.head, **without_empty(lists), "orders": ship_orders})
-        values = self.values
-        if values is not None and values.missed():
-            _learn(values, zip(_item_fields(ship_orders), notice.all_items(), strict=False))
-        return notice
+        return ShipNotice.model_validate({**self.head, **without_empty(lists), "orders": ship_orders})
 
     def feed(self, seg: Segment) -> None:
-        tag = seg.tag
-        if tag == "CPS":
+        tag, item = seg.tag, self.item
+        if item is not None and tag not in ITEM_ENDS:
+            self._item_segment(item, seg)
+        elif tag == "CPS":
             self._close_item()
             self.nodes.append(Node(seg.get(CPS_ID), seg.get(CPS_PARENT)))
             self.context = "CPS"
@@ -226,118 +228,116 @@ class DesadvReader(OrderReferences):
 
     def _open_item(self, seg: Segment) -> None:
         self._close_item()
-        item: dict[str, Any] = {k: [] for k in ITEM_LISTS}
-        item.update(line_number=seg.get(1) or None, status_code=seg.get(2) or None, order=None, segment=seg)
-        item["items"].extend(item_ids(seg, 3))
-        self.item = item
+        self.item = _Item(seg, self.values.item_ids(seg, 3))
         self.context = "LIN"
 
-    def _item_segment(self, item: dict[str, Any], seg: Segment) -> None:
+    def _item_segment(self, item: _Item, seg: Segment) -> None:
         tag, r = seg.tag, self.r
         if tag in ("PCI", "GIN") or (tag == "DTM" and self.context == "PCI"):
             self._item_marking(item, seg)
         elif tag == "QTY":
             self._item_qty(item, seg)
         elif tag == "PIA":
-            item["items"].extend(item_ids(seg, 2, 5))
+            item.items.extend(self.values.item_ids(seg, 2, 5))
         elif tag == "IMD" and (text := read_imd(seg)):
-            item["descriptions"].append(text)
-        elif tag == "PRI" and "unit_price" not in item:
-            item["unit_price"] = read_pri(r, seg, None)
-        elif tag == "RFF" and seg.get(1, 1) == RFF_ORDER and item["order"] is None:
-            item["order"] = seg.get(1, 2)
+            item.descriptions.append(text)
+        elif tag == "PRI" and item.unit_price is UNSET:
+            item.unit_price = self.values.price(r, seg, None)
+        elif tag == "RFF" and seg.get(1, 1) == RFF_ORDER and item.order is None:
+            item.order = seg.get(1, 2)
         elif tag == "RFF":
-            item["references"].append(read_rff(seg))
+            item.lists["references"].append(read_rff(seg))
         elif tag == "FTX":
-            item["notes"].append(read_ftx(seg))
-        elif tag == "DTM" and (date := read_dtm(r, seg)) is not None:
-            item["dates"].append(date)
+            item.lists["notes"].append(read_ftx(seg))
+        elif tag == "DTM" and (date := self.values.date(r, seg)) is not None:
+            item.dates.append(date)
         else:
-            item["extensions"].append(extension(seg))
+            item.lists["extensions"].append(extension(seg))
 
-    def _item_qty(self, item: dict[str, Any], seg: Segment) -> None:
-        qualifier, quantity = seg.get(1, 1), read_qty(self.r, seg)
-        if qualifier == codes.QTY_DESPATCHED and "shipped_quantity" not in item:
-            item["shipped_quantity"] = quantity
-        elif qualifier == codes.QTY_ORDERED and "ordered_quantity" not in item:
-            item["ordered_quantity"] = quantity
-        elif self.context == "PCI" and item["lots"] and item["lots"][-1].get("quantity") is None:
-            item["lots"][-1]["quantity"] = quantity
+    def _item_qty(self, item: _Item, seg: Segment) -> None:
+        qualifier, quantity = seg.get(1, 1), self.values.quantity(self.r, seg)
+        if qualifier == codes.QTY_DESPATCHED and item.shipped is UNSET:
+            item.shipped = quantity
+        elif qualifier == codes.QTY_ORDERED and item.ordered is UNSET:
+            item.ordered = quantity
+        elif self.context == "PCI" and item.lots and item.lots[-1].get("quantity") is None:
+            item.lots[-1]["quantity"] = quantity
         else:
-            item["extensions"].append(extension(seg))
+            item.lists["extensions"].append(extension(seg))
 
-    def _item_marking(self, item: dict[str, Any], seg: Segment) -> None:
+    def _item_marking(self, item: _Item, seg: Segment) -> None:
         """PCI group of a line: GIN BX lots (DTM+36 expiry, QTY), GIN BN serial numbers."""
         self.context = "PCI"
         tag = seg.tag
         qualifier = seg.get(GIN_QUALIFIER) if tag == "GIN" else None
         if qualifier == codes.GIN_BATCH:
-            item["lots"].extend({"number": v} for v in _gin_values(seg))
+            item.lots.extend({"number": v} for v in _gin_values(seg))
         elif qualifier == codes.GIN_SERIAL:
-            item["serial_numbers"].extend(_gin_values(seg))
-        elif tag == "DTM" and item["lots"] and seg.get(1, 1) == "36":
-            date = read_dtm(self.r, seg)
-            item["lots"][-1]["expiry"] = date["date"] if date else None
+            item.serial_numbers.extend(_gin_values(seg))
+        elif tag == "DTM" and item.lots and seg.get(1, 1) == "36":
+            date = self.values.date(self.r, seg)
+            item.lots[-1]["expiry"] = date.date if date else None
         elif tag != "PCI" or seg.get(PCI_MARKS):
-            item["extensions"].append(extension(seg))
+            item.lists["extensions"].append(extension(seg))
 
     def _close_item(self) -> None:
         item, self.item = self.item, None
         if item is None:
             return
-        segment, order = item.pop("segment"), item.pop("order")
-        if item.get("shipped_quantity") is None:
-            raise self.r.missing("QTY+12", segment)
-        item = without_empty(item)
-        values = self.values
-        if values is not None:
-            item["shipped_quantity"] = values.quantities.use(item["shipped_quantity"])
-            for field, kind in (("ordered_quantity", values.quantities), ("unit_price", values.prices)):
-                if field in item:
-                    item[field] = kind.use(item[field])
-            for field, kind in (("items", values.items), ("dates", values.dates)):
-                if field in item:
-                    kind.use_all(item[field])
-        self.nodes[-1].items.append((order, item))
+        shipped = item.shipped
+        if shipped is None or shipped is UNSET:
+            raise self.r.missing("QTY+12", item.segment)
+        self.nodes[-1].items.append((item.order, item.build(shipped)))
 
 
-def _item_fields(orders: list[Doc]) -> list[Doc]:
-    """The item fields handed to validation, in the order of ``ShipNotice.all_items``."""
-    found: list[Doc] = []
-    for order in orders:
-        found.extend(order["items"])
-        for pack in order["packs"]:
-            found.extend(pack.get("items", ()))
-        for tare in order["tares"]:
-            found.extend(tare.get("items", ()))
-            for pack in tare.get("packs", ()):
-                found.extend(pack.get("items", ()))
-    return found
+class _Item:
+    """Mutable collector for one LIN group of the CPS hierarchy: the values every item has in slots, the
+    rarer ones as plain fields in ``lists`` (validated per value when the item closes)."""
 
+    __slots__ = (
+        "dates",
+        "descriptions",
+        "items",
+        "lists",
+        "lots",
+        "order",
+        "ordered",
+        "segment",
+        "serial_numbers",
+        "shipped",
+        "unit_price",
+    )
 
-def _learn(values: SharedValues, items: Iterable[tuple[Doc, ShipItem]]) -> None:
-    """Remember the value objects validation built where the items still held plain fields."""
-    pairs = list(items)
-    if values.quantities.missed:
-        values.quantities.learn((given["shipped_quantity"], item.shipped_quantity) for given, item in pairs)
-        values.quantities.learn(
-            (given["ordered_quantity"], item.ordered_quantity)
-            for given, item in pairs
-            if "ordered_quantity" in given
+    def __init__(self, seg: Segment, items: list[Any]) -> None:
+        self.segment = seg
+        self.items = items
+        self.order: str | None = None
+        self.shipped: Any = UNSET
+        self.ordered: Any = UNSET
+        self.unit_price: Any = UNSET
+        self.descriptions: list[str] = []
+        self.lots: list[Doc] = []
+        self.serial_numbers: list[str] = []
+        self.dates: list[Any] = []
+        self.lists: defaultdict[str, list[Doc]] = defaultdict(list)
+
+    def build(self, shipped: Any) -> ShipItem:
+        seg, lists = self.segment, self.lists
+        return ShipItem.trusted(
+            line_number=seg.get(1) or None,
+            items=tuple(self.items),
+            shipped_quantity=shipped,
+            ordered_quantity=self.ordered if self.ordered is not UNSET else None,
+            status_code=seg.get(2) or None,
+            unit_price=self.unit_price if self.unit_price is not UNSET else None,
+            descriptions=tuple(self.descriptions),
+            lots=tuple(Lot.trusted(**lot) for lot in self.lots),
+            serial_numbers=tuple(self.serial_numbers),
+            dates=tuple(self.dates),
+            references=validated(Reference, lists.get("references")),
+            notes=validated(Note, lists.get("notes")),
+            extensions=validated(Extension, lists.get("extensions")),
         )
-    if values.prices.missed:
-        values.prices.learn(
-            (given["unit_price"], item.unit_price) for given, item in pairs if "unit_price" in given
-        )
-    for field, kind in (("items", values.items), ("dates", values.dates)):
-        if kind.missed:
-            kind.learn(
-                pair
-                for given, item in pairs
-                if field in given
-                for pair in zip(given[field], getattr(item, field), strict=False)
-            )
-    values.learned()
 
 
 def _gin_values(seg: Segment) -> list[str]:

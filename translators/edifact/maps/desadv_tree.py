@@ -24,7 +24,7 @@ class Node:
     tracking: str | None = None
     references: list[Doc] = field(default_factory=list)
     dates: list[Doc] = field(default_factory=list)
-    items: list[tuple[str | None, Doc]] = field(default_factory=list)
+    items: list[tuple[str | None, Any]] = field(default_factory=list)
     extensions: list[Doc] = field(default_factory=list)
     children: list[Node] = field(default_factory=list)
 
@@ -33,7 +33,7 @@ class Node:
         """Labelled as a package (SSCC, marks, tracking); PAC/MEA alone also describe a shipment."""
         return bool(self.marks or self.sscc or self.tracking)
 
-    def all_items(self) -> list[tuple[str | None, Doc]]:
+    def all_items(self) -> list[tuple[str | None, Any]]:
         """Items of this node and, flattened, of every descendant."""
         found = list(self.items)
         for child in self.children:

@@ -8,14 +8,24 @@ RFF, PAC, NAD, ALC, SCC + QTY/DTM; summary: UNS, MOA (86), CNT (1, 2). Anything 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 from translators.canonical import (
+    AllowanceCharge,
     DateKind,
     DateRef,
+    Extension,
+    ItemId,
+    Note,
     OrderLine,
+    Packaging,
+    Party,
     PurchaseOrder,
+    Quantity,
+    Reference,
+    Schedule,
 )
 from translators.edifact.maps import codes, terms
 from translators.edifact.maps.common import (
@@ -23,15 +33,14 @@ from translators.edifact.maps.common import (
     Reader,
     contact_segment,
     extension,
-    item_ids,
     number,
     read_dtm,
     read_ftx,
     read_imd,
     read_nad,
-    read_pri,
     read_qty,
     read_rff,
+    validated,
     without_empty,
     write_contact,
     write_dtm,
@@ -54,27 +63,20 @@ CUX_DETAIL = 1
 RFF_RELEASE = "RE"
 
 
-LINE_LISTS = (
-    "descriptions",
-    "packaging",
-    "schedules",
-    "dates",
-    "references",
-    "parties",
-    "notes",
-    "allowances_charges",
-    "extensions",
-)
-
-
 class _Line:
-    """Mutable collector for one LIN group."""
+    """Mutable collector for one LIN group: the values every line has in slots, the rarer groups as
+    plain fields in ``lists`` (validated per value when the line closes)."""
 
-    def __init__(self, seg: Segment) -> None:
-        self.fields: dict[str, Any] = {"line_number": seg.get(1) or None}
-        self.items = item_ids(seg, 3)
-        self.lists: dict[str, list[Any]] = {k: [] for k in LINE_LISTS}
+    __slots__ = ("dates", "descriptions", "items", "lists", "price", "quantity", "segment")
+
+    def __init__(self, seg: Segment, items: list[ItemId]) -> None:
         self.segment = seg
+        self.items = items
+        self.quantity: Quantity | bool | None = False
+        self.price: Any = False
+        self.dates: list[DateRef] = []
+        self.descriptions: list[str] = []
+        self.lists: defaultdict[str, list[Any]] = defaultdict(list)
 
 
 NAD_GROUP = frozenset({"RFF", "LOC", "FII", "DOC", "CTA", "COM", "DTM"})
@@ -91,7 +93,7 @@ class OrdersReader:
 
     def __init__(self, message: RawMessage, values: SharedValues | None = None) -> None:
         self.r = Reader(message)
-        self.values = values
+        self.values = values if values is not None else SharedValues()
         self.head: dict[str, Any] = {}
         self.lists: dict[str, list[Any]] = {
             k: []
@@ -108,7 +110,7 @@ class OrdersReader:
                 "extensions",
             )
         }
-        self.lines: list[Doc] = []
+        self.lines: list[OrderLine] = []
         self.line: _Line | None = None
         self.context = ""
         self.totals: dict[str, Any] = {}
@@ -122,60 +124,26 @@ class OrdersReader:
             raise self.r.missing("BGM")
         if "order_date" not in self.head:
             raise self.r.missing("DTM+137")
-        values = self.values
-        if values is not None:
-            self._share(values)
-        po = PurchaseOrder.model_validate(
+        return PurchaseOrder.model_validate(
             {**self.head, **without_empty(self.lists), "lines": self.lines, "totals": self.totals or None}
         )
-        if values is not None and values.missed():
-            self._learn(values, po)
-        return po
-
-    def _learn(self, values: SharedValues, po: PurchaseOrder) -> None:
-        """Remember the value objects validation built where the lines still held plain fields."""
-        pairs = list(zip(self.lines, po.lines, strict=True))
-        if values.quantities.missed:
-            values.quantities.learn((given["quantity"], line.quantity) for given, line in pairs)
-        if values.prices.missed:
-            values.prices.learn(
-                (given["unit_price"], line.unit_price) for given, line in pairs if "unit_price" in given
-            )
-        if values.items.missed:
-            values.items.learn(
-                pair for given, line in pairs for pair in zip(given["items"], line.items, strict=False)
-            )
-        if values.dates.missed:
-            values.dates.learn(
-                pair
-                for given, line in pairs
-                if "dates" in given
-                for pair in zip(given["dates"], line.dates, strict=False)
-            )
-        values.learned()
-
-    def _share(self, values: SharedValues) -> None:
-        """Put instances already built for repeated line values in place of their plain fields."""
-        for line in self.lines:
-            line["quantity"] = values.quantities.use(line["quantity"])
-            if "unit_price" in line:
-                line["unit_price"] = values.prices.use(line["unit_price"])
-            values.items.use_all(line["items"])
-            if "dates" in line:
-                values.dates.use_all(line["dates"])
 
     def feed(self, seg: Segment) -> None:
         tag, line = seg.tag, self.line
         if tag == "LIN":
             self._close_line()
-            self.line = _Line(seg)
+            self.line = _Line(seg, self.values.item_ids(seg, 3))
             self.context = "LIN"
         elif tag == "UNS":
             self._close_line()
             self.context = "UNS"
         elif line is not None:
             if self.context not in GROUP_TRIGGERS or not self._in_group(line.lists, seg):
-                self._line_segment(line, seg)
+                self.context = tag
+                take = LINE_SEGMENTS.get(tag)
+                if take is None or not take(self, line, seg):
+                    self.context = "" if tag != "ALC" else "ALC-"
+                    line.lists["extensions"].append(extension(seg))
         elif self.context == "UNS":
             self._summary(seg)
         elif not self._in_group(self.lists, seg):
@@ -264,46 +232,32 @@ class OrdersReader:
         else:
             self.lists["dates"].append(date)
 
-    def _line_segment(self, line: _Line, seg: Segment) -> None:
-        tag, r, lists = seg.tag, self.r, line.lists
-        self.context = tag
-        if tag == "QTY" and "quantity" not in line.fields and seg.get(1, 1) in (codes.QTY_ORDERED, "1"):
-            line.fields["quantity"] = read_qty(r, seg)
-        elif tag == "DTM" and (date := read_dtm(r, seg)) is not None:
-            lists["dates"].append(date)
-        elif tag == "PIA":
-            line.items.extend(item_ids(seg, 2, 5))
-        elif tag == "IMD" and (text := read_imd(seg)):
-            lists["descriptions"].append(text)
-        elif tag == "FTX":
-            lists["notes"].append(read_ftx(seg))
-        elif tag == "PRI" and "unit_price" not in line.fields:
-            line.fields["unit_price"] = read_pri(r, seg, self.head.get("currency"))
-        elif tag == "RFF":
-            lists["references"].append(read_rff(seg))
-        elif tag == "PAC":
-            lists["packaging"].append(terms.read_pac(r, seg))
-        elif tag == "NAD":
-            lists["parties"].append(read_nad(seg))
-        elif tag == "ALC" and (charge := terms.read_alc(seg)) is not None:
-            lists["allowances_charges"].append(charge)
-        elif tag != "SCC":
-            self.context = "" if tag != "ALC" else "ALC-"
-            lists["extensions"].append(extension(seg))
-
     def _close_line(self) -> None:
         line = self.line
         if line is None:
             return
         self.line = None
-        fields = line.fields
-        if fields.get("quantity") is None:
+        quantity = line.quantity
+        if quantity is None or quantity is False:
             raise self.r.missing("QTY", line.segment)
-        fields["items"] = line.items
-        for key, values in line.lists.items():
-            if values:
-                fields[key] = values
-        self.lines.append(fields)
+        lists = line.lists
+        self.lines.append(
+            OrderLine.trusted(
+                line_number=line.segment.get(1) or None,
+                quantity=quantity,
+                unit_price=line.price if line.price is not False else None,
+                items=tuple(line.items),
+                descriptions=tuple(line.descriptions),
+                packaging=validated(Packaging, lists.get("packaging")),
+                schedules=validated(Schedule, lists.get("schedules")),
+                dates=tuple(line.dates),
+                references=validated(Reference, lists.get("references")),
+                parties=validated(Party, lists.get("parties")),
+                notes=validated(Note, lists.get("notes")),
+                allowances_charges=validated(AllowanceCharge, lists.get("allowances_charges")),
+                extensions=validated(Extension, lists.get("extensions")),
+            )
+        )
 
     def _summary(self, seg: Segment) -> None:
         r, qualifier = self.r, seg.get(1, 1)
@@ -323,6 +277,69 @@ class OrdersReader:
             self.lists["extensions"].append(extension(seg))
 
 
+def _line_quantity(o: OrdersReader, line: _Line, seg: Segment) -> bool:
+    if line.quantity is not False or seg.get(1, 1) not in (codes.QTY_ORDERED, "1"):
+        return False
+    line.quantity = o.values.quantity(o.r, seg)
+    return True
+
+
+def _line_date(o: OrdersReader, line: _Line, seg: Segment) -> bool:
+    date = o.values.date(o.r, seg)
+    if date is None:
+        return False
+    line.dates.append(date)
+    return True
+
+
+def _line_price(o: OrdersReader, line: _Line, seg: Segment) -> bool:
+    if line.price is not False:
+        return False
+    line.price = o.values.price(o.r, seg, o.head.get("currency"))
+    return True
+
+
+def _line_description(_o: OrdersReader, line: _Line, seg: Segment) -> bool:
+    text = read_imd(seg)
+    if text:
+        line.descriptions.append(text)
+    return bool(text)
+
+
+def _line_items(o: OrdersReader, line: _Line, seg: Segment) -> bool:
+    line.items.extend(o.values.item_ids(seg, 2, 5))
+    return True
+
+
+def _line_charge(_o: OrdersReader, line: _Line, seg: Segment) -> bool:
+    charge = terms.read_alc(seg)
+    if charge is not None:
+        line.lists["allowances_charges"].append(charge)
+    return charge is not None
+
+
+def _line_list(field: str, read: Callable[[Reader, Segment], Doc]) -> LineSegment:
+    def take(o: OrdersReader, line: _Line, seg: Segment) -> bool:
+        line.lists[field].append(read(o.r, seg))
+        return True
+
+    return take
+
+
+LineSegment = Callable[[OrdersReader, _Line, Segment], bool]
+LINE_SEGMENTS: dict[str, LineSegment] = {
+    "QTY": _line_quantity,
+    "DTM": _line_date,
+    "PRI": _line_price,
+    "IMD": _line_description,
+    "PIA": _line_items,
+    "FTX": _line_list("notes", lambda _r, seg: read_ftx(seg)),
+    "RFF": _line_list("references", lambda _r, seg: read_rff(seg)),
+    "PAC": _line_list("packaging", terms.read_pac),
+    "NAD": _line_list("parties", lambda _r, seg: read_nad(seg)),
+    "ALC": _line_charge,
+    "SCC": lambda _o, _line, _seg: True,
+}
 HEADER_READERS: dict[str, tuple[str, Callable[[Segment], Doc]]] = {
     "NAD": ("parties", read_nad),
     "FTX": ("notes", read_ftx),

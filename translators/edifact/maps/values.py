@@ -1,124 +1,111 @@
-"""Value objects shared between the documents of one translation.
+"""Value objects shared between the documents of one translation, built without re-validation.
 
 Quantities, prices, dates and item ids come back again and again in a file (the same unit, price, delivery
-date or article on many lines and in many messages). The first time one is read, the maps hand its plain
-fields to ``model_validate`` like any other; afterwards the frozen instance that validation built is
-handed in instead, and pydantic-core takes an instance of the field's own class as it is (the canonical
-models never re-validate instances). A repeat then costs a dict look-up instead of a validation, and the
-documents hold one object where they held one per occurrence, so a caller keeping many documents gives
-the cyclic garbage collector a few times fewer objects to scan.
+date or article on many lines and in many messages). The maps read them here: the first time a value is
+read from its components it is built with ``CanonicalModel.trusted`` (its fields are already typed:
+``Decimal``, ``date``, enum members), and a repeat of the very same components - ``6`` and ``6.0`` are
+different components - hands back that frozen instance: a dict look-up instead of parsing and building,
+and the documents hold one object where they held one per occurrence, so a caller keeping many documents
+gives the cyclic garbage collector a few times fewer objects to scan.
 
-A key holds every field the maps fill in, Decimals by their text (``6`` and ``6.0`` are different values),
-so an instance is only ever used where validating the plain fields would have built an equal one. Each
-kind keeps the first ``limit`` distinct values and then learns no more: memory stays bounded, and the
-garbage collector is not handed a stream of short-lived cache entries when values hardly repeat (item
-ids in a large catalogue).
+A value is only kept when it was read without error (a bad value raises, so every bad occurrence is still
+reported at its own position). Each kind keeps the first ``limit`` distinct values and then learns no
+more: memory stays bounded, and the garbage collector is not handed a stream of short-lived cache entries
+when values hardly repeat (item ids in a large catalogue).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, MutableSequence
 from typing import Any
 
-from translators.canonical import DateRef, ItemId, Price, Quantity
+from translators.canonical import DateRef, ItemId, Money, Price, Quantity
+from translators.edifact.maps import codes
+from translators.edifact.maps.common import Reader
+from translators.edifact.syntax import Segment
 
-Doc = dict[str, Any]
 Key = tuple[Any, ...]
 SHARED_PER_KIND = 4096
-
-
-def quantity_key(fields: Doc) -> Key:
-    return (str(fields["value"]), fields["unit"])
-
-
-def quantity_instance_key(value: Quantity) -> Key:
-    return (str(value.value), value.unit)
-
-
-def price_key(fields: Doc) -> Key:
-    amount = fields["amount"]
-    return (str(amount["amount"]), amount["currency"], fields["basis"])
-
-
-def price_instance_key(value: Price) -> Key:
-    return (str(value.amount.amount), value.amount.currency, value.basis)
-
-
-def item_key(fields: Doc) -> Key:
-    return (fields["kind"], fields["value"], fields["qualifier"])
-
-
-def item_instance_key(value: ItemId) -> Key:
-    return (value.kind, value.value, value.qualifier)
-
-
-def date_key(fields: Doc) -> Key:
-    return (fields["kind"], fields["date"], fields["time"], fields["qualifier"])
-
-
-def date_instance_key(value: DateRef) -> Key:
-    return (value.kind, value.date, value.time, value.qualifier)
+NO_COMPONENTS: list[str] = []
 
 
 class Kind:
-    """The instances of one model already built, by the key of the fields they were built from."""
+    """The instances of one model already built, by the components they were read from."""
 
-    __slots__ = ("field_key", "instance_key", "instances", "limit", "missed")
+    __slots__ = ("instances", "limit")
 
-    def __init__(
-        self, field_key: Callable[[Doc], Key], instance_key: Callable[[Any], Key], limit: int
-    ) -> None:
-        self.field_key = field_key
-        self.instance_key = instance_key
+    def __init__(self, limit: int) -> None:
         self.instances: dict[Key, Any] = {}
         self.limit = limit
-        self.missed = False
 
-    def use(self, fields: Any) -> Any:
-        """The shared instance for these plain fields, else the fields themselves (None stays None)."""
-        if fields is None or fields.__class__ is not dict:
-            return fields
+    def keep(self, key: Key, instance: Any) -> Any:
+        """Remember ``instance`` for ``key`` while the kind has room; returns the instance."""
         instances = self.instances
-        found = instances.get(self.field_key(fields))
-        if found is None:
-            if len(instances) < self.limit:
-                self.missed = True
-            return fields
-        return found
-
-    def use_all(self, values: MutableSequence[Any]) -> None:
-        for i, fields in enumerate(values):
-            values[i] = self.use(fields)
-
-    def learn(self, pairs: Iterable[tuple[Any, Any]]) -> None:
-        """Remember the instances validation built from plain fields that were not shared yet: ``pairs``
-        are (what was handed to validation, what the document holds there). A pair whose instance does not
-        carry exactly those fields is skipped, so a walk out of step can only cost a later miss."""
-        known, field_key, instance_key = self.instances, self.field_key, self.instance_key
-        for given, instance in pairs:
-            if given is None or given.__class__ is not dict:
-                continue
-            key = field_key(given)
-            if key in known or key != instance_key(instance):
-                continue
-            if len(known) >= self.limit:
-                return
-            known[key] = instance
+        if len(instances) < self.limit:
+            instances[key] = instance
+        return instance
 
 
 class SharedValues:
     """One per translation: quantities, prices, dates and item ids, each kind bounded by ``limit``."""
 
     def __init__(self, limit: int = SHARED_PER_KIND) -> None:
-        self.quantities = Kind(quantity_key, quantity_instance_key, limit)
-        self.prices = Kind(price_key, price_instance_key, limit)
-        self.items = Kind(item_key, item_instance_key, limit)
-        self.dates = Kind(date_key, date_instance_key, limit)
+        self.quantities = Kind(limit)
+        self.prices = Kind(limit)
+        self.items = Kind(limit)
+        self.dates = Kind(limit)
 
-    def missed(self) -> bool:
-        """True when a value was looked up in vain since the last ``learned()``."""
-        return self.quantities.missed or self.prices.missed or self.items.missed or self.dates.missed
+    def quantity(self, r: Reader, seg: Segment) -> Quantity | None:
+        """QTY C186 (value 6060, unit 6411) as a Quantity; None when the value is empty."""
+        elements = seg.elements
+        key = tuple(elements[0]) if elements else ()
+        found: Quantity | None = self.quantities.instances.get(key)
+        if found is None:
+            value = r.decimal(seg, 1, 2)
+            if value is None:
+                return None
+            found = self.quantities.keep(key, Quantity.trusted(value=value, unit=seg.get(1, 3) or None))
+        return found
 
-    def learned(self) -> None:
-        for kind in (self.quantities, self.prices, self.items, self.dates):
-            kind.missed = False
+    def date(self, r: Reader, seg: Segment) -> DateRef | None:
+        """DTM C507 as a DateRef; None for formats without a single date (ranges, periods)."""
+        elements = seg.elements
+        key = tuple(elements[0]) if elements else ()
+        found: DateRef | None = self.dates.instances.get(key)
+        if found is None:
+            parsed = r.date_time(seg)
+            if parsed is None:
+                return None
+            kind, qualifier = codes.DATE_KIND.read(seg.get(1, 1))
+            date = DateRef.trusted(kind=kind, date=parsed[0], time=parsed[1], qualifier=qualifier)
+            found = self.dates.keep(key, date)
+        return found
+
+    def price(self, r: Reader, seg: Segment, currency: str | None) -> Price | None:
+        """PRI C509 (price 5118, basis 5375) in ``currency``; None when the price is empty."""
+        elements = seg.elements
+        key = (currency, *elements[0]) if elements else (currency,)
+        found: Price | None = self.prices.instances.get(key)
+        if found is None:
+            amount = r.decimal(seg, 1, 2)
+            if amount is None:
+                return None
+            money = Money.trusted(amount=amount, currency=currency)
+            found = self.prices.keep(key, Price.trusted(amount=money, basis=seg.get(1, 3) or None))
+        return found
+
+    def item_ids(self, seg: Segment, element: int, count: int = 1) -> list[ItemId]:
+        """Item ids of LIN C212 (``count`` 1) or of PIA's five C212 composites, blanks left out."""
+        out = []
+        kind = self.items
+        instances = kind.instances
+        for comps in seg.elements[element - 1 : element - 1 + count]:
+            value = comps[0]
+            if value:
+                code = comps[1] if len(comps) > 1 else ""
+                key = (value, code)
+                item = instances.get(key)
+                if item is None:
+                    item_kind, qualifier = codes.ITEM_ID.read(code)
+                    item = kind.keep(key, ItemId.trusted(kind=item_kind, value=value, qualifier=qualifier))
+                out.append(item)
+        return out

@@ -52,6 +52,13 @@ class HlNode:
         else:
             self.specific.append((key, tuple(segment)))
 
+    def item_key(self) -> tuple[object, ...] | None:
+        """What an item level's value depends on when it has only level-specific segments (None when
+        it also has an area: dates, references, notes or extensions)."""
+        if self._area is not None or self.specific is None:
+            return None
+        return ("HL item", *self.specific)
+
     def first(self, key: str) -> Kept | None:
         for found, segment in self.specific or ():
             if found == key:

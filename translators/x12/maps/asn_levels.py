@@ -106,6 +106,23 @@ def _one_lot(_r: Reader, ref: Sequence[str]) -> tuple[Lot, ...]:
 
 
 def build_item(r: Reader, node: HlNode) -> ShipItem:
+    """The item of an I level. An item read from the very same segments as one built without error
+    earlier in the set (cartons of the same article, quantity and lot) is that same frozen value."""
+    key = node.item_key()
+    if key is None:
+        return _build_item(r, node)
+    item: ShipItem | None = r.memo.get(key)
+    if item is None:
+        errors = len(r.errors)
+        item = _build_item(r, node)
+        if len(r.errors) == errors:
+            r.remember(key, item)
+    else:
+        r.position = node.position
+    return item
+
+
+def _build_item(r: Reader, node: HlNode) -> ShipItem:
     kept = node.by_key()
     lins, sn1s = kept.get("LIN"), kept.get("SN1")
     lin = lins[0] if lins else EMPTY_LIN
@@ -147,7 +164,7 @@ def build_pack(r: Reader, node: HlNode) -> Pack:
         measures=groups.get("TD1", ()),
         references=groups.get("REF", ()),
         dates=groups.get("DTM", ()),
-        items=tuple(build_item(r, n) for n in node.children_at("I")),
+        items=r.shared(tuple(build_item(r, n) for n in node.children_at("I"))),
         extensions=groups.get("EXT", ()),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from translators.canonical import (
     Money,
@@ -85,6 +86,17 @@ class LineDraft:
 
 
 DESCRIPTION, PACKAGING, SCHEDULE = "PID description", "PO4 packaging", "SCH schedule"
+LINE_FIELDS = {
+    DESCRIPTION: "descriptions",
+    PACKAGING: "packaging",
+    SCHEDULE: "schedules",
+    "DTM": "dates",
+    "REF": "references",
+    "NTE": "notes",
+    "SAC": "allowances_charges",
+    "EXT": "extensions",
+}
+SHARED_KINDS = frozenset({PACKAGING, SCHEDULE, "DTM", "REF", "NTE", "SAC"})
 ZERO_QUANTITY = Quantity.trusted(value=Decimal(0))
 
 
@@ -205,22 +217,19 @@ class PurchaseOrderReader:
         quantity = draft.quantity(r)
         if quantity is None and not el(po1, PO1_QUANTITY):
             r.error(po1, PO1_QUANTITY, codes.ELEMENT_CONDITIONAL_MISSING, "PO102 quantity is required")
-        groups = area.groups()
-        return OrderLine.trusted(
-            line_number=r.text(po1, PO1_LINE),
-            quantity=quantity or ZERO_QUANTITY,
-            unit_price=draft.price(r, self.currency),
-            items=read_item_ids(r, po1, PO1_FIRST_ID),
-            descriptions=groups.get(DESCRIPTION, ()),
-            packaging=r.shared(groups.get(PACKAGING, ())),
-            schedules=r.shared(groups.get(SCHEDULE, ())),
-            dates=r.shared(groups.get("DTM", ())),
-            references=r.shared(groups.get("REF", ())),
-            parties=area.parties() if "N1" in groups else (),
-            notes=r.shared(groups.get("NTE", ())),
-            allowances_charges=r.shared(groups.get("SAC", ())),
-            extensions=groups.get("EXT", ()),
-        )
+        fields: dict[str, Any] = {
+            "line_number": r.text(po1, PO1_LINE),
+            "quantity": quantity or ZERO_QUANTITY,
+            "unit_price": draft.price(r, self.currency),
+            "items": read_item_ids(r, po1, PO1_FIRST_ID),
+        }
+        for kind, values in area.groups().items():
+            field = LINE_FIELDS.get(kind)
+            if field is not None:
+                fields[field] = r.shared(values) if kind in SHARED_KINDS else values
+            elif kind == "N1":
+                fields["parties"] = area.parties()
+        return OrderLine.trusted(**fields)
 
     def build(self) -> PurchaseOrder | None:
         with self.r.at(self.beg_position):
