@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -99,26 +99,17 @@ class Database:
         _ = self.engine
         assert self._write_factory is not None
         with self._sqlite_write_lock(), self._write_factory() as session, session.begin():
-            counter = self._sqlite_changes(session)
-            before = counter() if counter else 0
+            sqlite: Any = session.connection().connection.dbapi_connection if self._wal_path else None
+            changes = sqlite.total_changes if sqlite is not None else 0
             yield session
-            wrote = counter is not None and counter() != before
-        if wrote:
+            wrote = sqlite is not None and sqlite.total_changes != changes
+        if wrote:  # a SQLite transaction that changed no row has nothing to flush
             self._flush_wal()
-
-    def _sqlite_changes(self, session: Session) -> Callable[[], int] | None:
-        """For a SQLite file: the connection's count of changed rows, to skip the flush of a transaction
-        that wrote nothing."""
-        if self._wal_path is None:
-            return None
-        raw: Any = session.connection().connection.dbapi_connection
-        return lambda: int(raw.total_changes)
 
     def _flush_wal(self) -> None:
         """Make the committed transaction durable (SQLite, whose commits do not sync: see
         ``_configure_sqlite``); concurrent committers share the flush."""
-        if self._wal_path is None:
-            return
+        assert self._wal_path is not None
         try:
             fd = os.open(self._wal_path, os.O_RDONLY)
         except FileNotFoundError:  # checkpointed and removed: the commit is in the synced database file

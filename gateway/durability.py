@@ -68,6 +68,11 @@ class GroupFlush:
 
     def __init__(self, flush: Callable[[Sequence[int]], None]) -> None:
         self._flush = flush
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every flush in progress: for a child right after fork, where the threads that were
+        flushing do not exist (the state copied from the parent could make it wait forever)."""
         self._cond = threading.Condition()
         self._pending: list[int] = []
         self._collecting = 1  # the batch new callers join
@@ -76,11 +81,6 @@ class GroupFlush:
         self._failed: dict[int, OSError] = {}
         self.flushes = 0  # flushes run (each covers one or more callers)
         self.callers = 0  # calls that waited for one
-
-    def reset(self) -> None:
-        """Forget every flush in progress: for a child right after fork, where the threads that were
-        flushing do not exist (the state copied from the parent could make it wait forever)."""
-        self.__init__(self._flush)  # type: ignore[misc]
 
     def flush(self, fds: Sequence[int]) -> None:
         """Return once everything written through ``fds`` before this call is on stable storage. The

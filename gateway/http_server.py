@@ -26,6 +26,7 @@ GRACEFUL_SECONDS = 10
 CHECK_INTERVAL_SECONDS = 0.5
 ORPHAN_CHECK_SECONDS = 1.0
 RESTARTS_BEFORE_GIVING_UP = 5  # quick deaths in a row: something is wrong beyond one request
+QUICK_DEATH_SECONDS = 10.0
 
 
 def _uvicorn_options(log_config: dict[str, Any]) -> dict[str, Any]:
@@ -84,38 +85,32 @@ class _Group:
     def __init__(self, host: str, port: int, workers: int, log_config: dict[str, Any]) -> None:
         self.args = (host, port, log_config)
         self.context = multiprocessing.get_context("spawn")
-        self.children: list[BaseProcess] = []
+        self.children: list[tuple[BaseProcess, float]] = []  # each process and when it started
         self.stop = threading.Event()
-        self.quick_deaths = 0
         self.workers = workers
 
-    def _start(self) -> BaseProcess:
+    def _start(self) -> tuple[BaseProcess, float]:
         child = self.context.Process(target=_serve_one, args=self.args, name="edigw-api")
         child.start()
-        return child
+        return child, time.monotonic()
 
     def _on_signal(self, _signum: int, _frame: FrameType | None) -> None:
         self.stop.set()
 
     def run(self) -> int:
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-        started = {}
+        quick_deaths = 0
         try:
-            for _ in range(self.workers):
-                child = self._start()
-                self.children.append(child)
-                started[child.pid] = time.monotonic()
+            self.children = [self._start() for _ in range(self.workers)]
             while not self.stop.wait(CHECK_INTERVAL_SECONDS):
-                for index, child in enumerate(self.children):
+                for index, (child, started) in enumerate(self.children):
                     if child.is_alive():
                         continue
-                    lived = time.monotonic() - started.pop(child.pid, 0.0)
-                    self.quick_deaths = self.quick_deaths + 1 if lived < GRACEFUL_SECONDS else 0
-                    if self.quick_deaths > RESTARTS_BEFORE_GIVING_UP:
+                    quick = time.monotonic() - started < QUICK_DEATH_SECONDS
+                    quick_deaths = quick_deaths + 1 if quick else 0
+                    if quick_deaths > RESTARTS_BEFORE_GIVING_UP:
                         return 1
-                    replacement = self._start()
-                    self.children[index] = replacement
-                    started[replacement.pid] = time.monotonic()
+                    self.children[index] = self._start()
             return 0
         finally:
             self._stop_all()
@@ -123,11 +118,12 @@ class _Group:
                 signal.signal(sig, handler)
 
     def _stop_all(self) -> None:
-        for child in self.children:
+        children = [child for child, _ in self.children]
+        for child in children:
             if child.is_alive():
                 child.terminate()
         deadline = time.monotonic() + GRACEFUL_SECONDS + 5
-        for child in self.children:
+        for child in children:
             child.join(max(0.0, deadline - time.monotonic()))
             if child.is_alive():
                 child.kill()

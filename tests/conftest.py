@@ -24,6 +24,14 @@ REDIS_URL = os.environ.get("EDIGW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 def require_available(available: object, what: str) -> None:
     """A missing service, peer program or shared sample folder: fail under CI=true, skip (with the
     reason shown) elsewhere. Every such precondition goes through here, so CI never skips silently."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 from sqlalchemy.orm import Session
 
 from gateway.certificates.service import expiring
@@ -47,7 +48,7 @@ def prune_periodic_jobs(session: Session, job: OutboxJob) -> None:
     """Delete the finished runs of periodic jobs after two days (a 10 s poll alone leaves ~8,600 rows a
     day); jobs about documents, exchanges and partners are kept as their history."""
     cutoff = utcnow() - PERIODIC_JOBS_KEPT
-    result = session.execute(
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         delete(OutboxJob).where(
             OutboxJob.status == JobStatus.DONE,
             OutboxJob.dedup_key.startswith(PERIODIC_KEY_PREFIX, autoescape=True),
@@ -55,4 +56,4 @@ def prune_periodic_jobs(session: Session, job: OutboxJob) -> None:
             OutboxJob.id != job.id,
         )
     )
-    job.args = job.args | {"deleted": int(getattr(result, "rowcount", 0) or 0)}
+    job.args = job.args | {"deleted": result.rowcount}

@@ -16,18 +16,12 @@ import pytest
 
 from gateway.config import Settings
 from gateway.db import upgrade
+from tests.conftest import free_port
 from tests.integration.processes import gateway_env
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT layout is Linux's")
 
 CONNECTIONS = 32
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _start(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
@@ -97,7 +91,7 @@ def _sockets_of(pid: int) -> set[int]:
 
 
 def test_connections_spread_over_the_processes_and_sigterm_stops_them(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     proc = _start(tmp_path, port)
     try:
         _wait_healthy(port, proc)
@@ -127,7 +121,7 @@ def test_connections_spread_over_the_processes_and_sigterm_stops_them(tmp_path: 
 
 
 def test_processes_stop_when_their_parent_is_killed(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     proc = _start(tmp_path, port)
     children: list[int] = []
     try:
@@ -152,6 +146,27 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_a_process_that_dies_is_replaced(tmp_path: Path) -> None:
+    port = free_port()
+    proc = _start(tmp_path, port)
+    try:
+        _wait_healthy(port, proc)
+        first = _children(proc.pid)
+        assert len(first) == 2
+        os.kill(first[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            now = [child for child in _children(proc.pid) if _alive(child)]
+            if len(now) == 2 and first[0] not in now:
+                break
+            time.sleep(0.2)
+        assert len(now) == 2 and first[0] not in now and first[1] in now
+        _wait_healthy(port, proc)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
 
 
 def test_a_taken_port_fails_at_once(tmp_path: Path) -> None:

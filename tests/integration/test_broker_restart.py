@@ -11,7 +11,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from gateway.config import Settings
 from gateway.db import get_database, upgrade
 from gateway.models import Exchange, ExchangeStatus, JobStatus, OutboxJob
 from gateway.onboarding.service import create_partner
-from tests.conftest import require_available
+from tests.conftest import free_port, require_available
 from tests.gateway.edi_samples import x12_partner
 from tests.integration.processes import (
     Child,
@@ -36,13 +36,6 @@ from tests.integration.processes import (
 pytestmark = pytest.mark.integration
 
 DOCUMENTS = 24
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager
@@ -89,7 +82,7 @@ def _wait_for_port(port: int) -> None:
 def test_a_broker_restart_mid_flight_loses_and_doubles_nothing(
     tmp_path: Path, pg_url: str, staging_pg_url: str, children: list[Child]
 ) -> None:
-    port = _free_port()
+    port = free_port()
     with redis_server(port, tmp_path) as restart_broker:
         settings = Settings(
             data_dir=tmp_path / "var",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -19,16 +18,10 @@ from gateway.config import Settings
 from gateway.db import get_database, upgrade
 from gateway.models import JobStatus, OutboxJob, SystemPing
 from gateway.system.service import request_ping
+from tests.conftest import free_port
 from tests.integration.processes import Child, gateway_env, isolated_queues, start, wait_until
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _get(port: int, path: str) -> httpx.Response | None:
@@ -52,7 +45,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_serve_runs_everything_embedded_and_stops_on_ctrl_c(tmp_path: Path, children: list[Child]) -> None:
-    settings = Settings(data_dir=tmp_path / "var", http_port=_free_port(), sftp_port=_free_port())
+    settings = Settings(data_dir=tmp_path / "var", http_port=free_port(), sftp_port=free_port())
     supervisor = start("serve", ["serve", "--workers", "2"], settings, tmp_path)
     children.append(supervisor)
     wait_until(lambda: _answers(settings.http_port, "/ready"), 60, "/ready", children)
@@ -91,7 +84,7 @@ def test_scaled_out_layout_on_postgres_and_rabbitmq(
             database_url=pg_url,
             broker_url=rabbit_url,
             queue_prefix=prefix,
-            http_port=_free_port(),
+            http_port=free_port(),
         )
         upgrade(settings)
         api = start("api", ["api"], settings, tmp_path)

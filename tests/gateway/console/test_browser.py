@@ -6,7 +6,6 @@ page go to ``test-artifacts/console/`` (git-ignored) for a person to look at."""
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from gateway.app import create_app
 from gateway.audit.evidence import verify_bundle
 from gateway.db import get_database
 from gateway.models import JobStatus, OutboxJob, Role
-from tests.conftest import require_available
+from tests.conftest import free_port, require_available
 from tests.gateway.console.conftest import PO_NUMBER, DeadDelivery, Scene
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -55,17 +54,10 @@ def _browser_paths() -> tuple[str, str]:
     return chromium, driver
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(scene: Scene) -> Iterator[str]:
     """The gateway on a real HTTP server (uvicorn in a thread) on the scene's database."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(create_app(scene.settings), host="127.0.0.1", port=port, log_level="warning")
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from gateway.config import Settings
 from gateway.db import get_database
 from gateway.onboarding.service import create_partner
-from tests.conftest import require_available
+from tests.conftest import free_port, require_available
 
 SFTP_CLIENT = "/usr/bin/sftp"
 SSHD = "/usr/sbin/sshd"
@@ -108,13 +108,6 @@ class SftpPeer:
 
 def known_hosts_line(port: int, key_line: str) -> str:
     return f"[127.0.0.1]:{port} {key_line}\n"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _listening(port: int) -> bool:
