@@ -104,6 +104,12 @@ def render(
     receiver_qualifier: Annotated[str, typer.Option(help="ISA07 / UNB qualifier.")] = "ZZ",
     control: Annotated[int, typer.Option(help="Interchange and group control number.")] = 1,
     test: Annotated[bool, typer.Option(help="Mark the interchange as a test.")] = False,
+    charset: Annotated[
+        str | None, typer.Option(help="EDIFACT syntax identifier, UNOA to UNOY (default UNOC).")
+    ] = None,
+    syntax_version: Annotated[
+        str | None, typer.Option(help="EDIFACT syntax version 2, 3 or 4 (default 4 for UNOW/UNOX/UNOY).")
+    ] = None,
 ) -> None:
     """Render a canonical JSON document FILE as an interchange (printed to stdout)."""
     from pydantic import ValidationError
@@ -128,6 +134,8 @@ def render(
         now=dt.datetime.now(dt.UTC).replace(second=0, microsecond=0, tzinfo=None),
         version=directory if to == "edifact" and directory else version,
         test=test,
+        character_set=charset,
+        syntax_version=syntax_version,
     )
     try:
         data = render_outbound(document, options)

@@ -84,3 +84,8 @@ class OutboundOptions:
     ack_requested: bool = False
     separators: Separators = field(default_factory=Separators)
     implementation_ref: str | None = None
+    character_set: str | None = None
+    """EDIFACT syntax identifier (UNB 0001: UNOA ... UNOY); UNOC when None. Ignored for X12."""
+    syntax_version: str | None = None
+    """EDIFACT syntax version (UNB 0002); when None, 4 for UNOW/UNOX/UNOY or a repetition separator,
+    else 3. Ignored for X12."""

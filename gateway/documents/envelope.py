@@ -51,6 +51,7 @@ class Envelope:
             test=fmt.test_mode,
             ack_requested=fmt.syntax is Syntax.EDIFACT and fmt.ack_policy is AckPolicy.CONTRL,
             separators=separators_of(fmt),
+            character_set=fmt.character_set,
         )
 
 

@@ -41,3 +41,17 @@ def test_render_to_edifact_with_directory(tmp_path: Path) -> None:
     assert data.startswith(b"UNA:+.? 'UNB+UNOC:3+SENDER+RECEIVER+")
     assert b"UNH+1+ORDERS:D:01B:UN'" in data
     assert "Müller & Söhne GmbH".encode("latin-1") in data
+
+
+def test_render_to_edifact_with_a_character_set_and_syntax_version(tmp_path: Path) -> None:
+    documents = json.loads((FIXTURES / "edifact" / "orders_d96a_unoc_una.json").read_text("utf-8"))
+    source = tmp_path / "po.json"
+    source.write_text(json.dumps(documents[0]), "utf-8")
+    utf8 = CliRunner().invoke(app, ["render", str(source), "--to", "edifact", "--charset", "UNOY"])
+    assert utf8.exit_code == 0, utf8.output
+    assert utf8.stdout_bytes.startswith(b"UNA:+.? 'UNB+UNOY:4+SENDER+RECEIVER+")
+    assert "Müller & Söhne GmbH".encode() in utf8.stdout_bytes
+    args = ["render", str(source), "--to", "edifact", "--charset", "UNOA", "--syntax-version", "3"]
+    level_a = CliRunner().invoke(app, args)
+    assert level_a.exit_code != 0
+    assert "'Ü' is outside the UNOA character repertoire" in level_a.stderr and "NAD" in level_a.stderr

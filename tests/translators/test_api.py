@@ -9,7 +9,7 @@ import pytest
 
 from translators.api import detect_syntax, render_outbound, translate_inbound
 from translators.canonical import PurchaseOrder
-from translators.errors import EnvelopeError
+from translators.errors import EnvelopeError, RenderError
 from translators.options import InboundOptions, OutboundOptions
 
 NOW = dt.datetime(2026, 3, 1, 8, 0)
@@ -54,3 +54,58 @@ def test_render_is_deterministic_and_uses_the_given_control_numbers() -> None:
     assert first == second
     assert b"*000000042*" in first and b"GS*PO*SELLER*BUYER*20260301*0800*43*X*004010~" in first
     assert b"ST*850*0044~" in first and b"SE*4*0044~" in first
+
+
+def _edifact(**overrides: object) -> OutboundOptions:
+    values: dict[str, object] = {
+        "syntax": "edifact", "sender_id": "SELLER", "receiver_id": "BUYER", "interchange_control_number": 7,
+        "group_control_number": 7, "message_control_number": 8, "now": NOW,
+    }  # fmt: skip
+    return OutboundOptions(**(values | overrides))  # type: ignore[arg-type]
+
+
+def _order(description: str) -> PurchaseOrder:
+    (document,) = translate_inbound(X12, InboundOptions(now=NOW)).documents
+    assert isinstance(document, PurchaseOrder)
+    line = document.lines[0].model_copy(update={"descriptions": (description,)})
+    return document.model_copy(update={"lines": (line,)})
+
+
+def test_edifact_defaults_to_unoc_syntax_3() -> None:
+    data = render_outbound(_order("Widget, blue"), _edifact())
+    assert b"UNB+UNOC:3+SELLER+BUYER+260301:0800+7'" in data and b"Widget, blue" in data
+
+
+def test_edifact_unoy_is_syntax_4_utf8_and_reads_back_unchanged() -> None:
+    order = _order("Müller Żółw 東京 widget")
+    data = render_outbound(order, _edifact(character_set="UNOY"))
+    assert b"UNB+UNOY:4+SELLER+BUYER+20260301:0800+7'" in data
+    assert "Müller Żółw 東京 widget".encode() in data
+    (back,) = translate_inbound(data, InboundOptions(now=NOW)).documents
+    assert isinstance(back, PurchaseOrder) and back.lines[0].descriptions == ("Müller Żółw 東京 widget",)
+
+
+def test_edifact_unoa_writes_upper_case_and_refuses_what_level_a_lacks() -> None:
+    data = render_outbound(_order("widget (blue)"), _edifact(character_set="unoa", syntax_version="2"))
+    assert b"UNB+UNOA:2+SELLER+BUYER+260301:0800+7'" in data and b"WIDGET (BLUE)" in data
+    result = translate_inbound(data, InboundOptions(now=NOW))
+    (back,) = result.documents
+    assert not result.all_errors() and isinstance(back, PurchaseOrder)
+    assert back.lines[0].descriptions == ("WIDGET (BLUE)",)
+    with pytest.raises(RenderError) as refused:
+        render_outbound(_order("widget @ 50% #7"), _edifact(character_set="UNOA"))
+    error = refused.value
+    assert error.code == "21" and "'@' is outside the UNOA character repertoire" in str(error)
+    assert (error.location.message_ref, error.location.segment_tag) == ("8", "IMD")
+    assert error.location.segment_position is not None and error.location.segment_position > 1
+
+
+def test_edifact_unob_and_unoc_refuse_characters_they_cannot_carry() -> None:
+    with pytest.raises(RenderError, match="'é' is outside the UNOB character repertoire") as unob:
+        render_outbound(_order("café"), _edifact(character_set="UNOB"))
+    assert unob.value.location.segment_tag == "IMD"
+    with pytest.raises(RenderError, match="'東京' cannot be encoded in UNOC") as unoc:
+        render_outbound(_order("東京"), _edifact())
+    assert (unoc.value.location.message_ref, unoc.value.location.segment_tag) == ("8", "IMD")
+    with pytest.raises(RenderError, match="unknown syntax identifier 'UNOZ'"):
+        render_outbound(_order("x"), _edifact(character_set="UNOZ"))

@@ -4,19 +4,24 @@ interchange, canonical document -> interchange under ``OutboundOptions``."""
 from __future__ import annotations
 
 from translators.canonical import CanonicalDocument
+from translators.edifact.charsets import CHARSETS
 from translators.edifact.contrl import render_contrl
+from translators.edifact.errors import Code, EdifactRenderError
 from translators.edifact.headers import Party
 from translators.edifact.outbound import DEFAULT_DIRECTORY, render_document
 from translators.edifact.render import InterchangeSpec
 from translators.edifact.syntax import DEFAULT_CHARS, NO_REPETITION, Limits, ServiceChars
 from translators.edifact.translate import InterchangeResult as EdifactInterchange
 from translators.edifact.translate import TranslatedMessage, translate
-from translators.errors import TranslatorError
+from translators.errors import Location, TranslatorError
 from translators.options import InboundOptions, OutboundOptions, Readable, Separators
 from translators.result import GroupResult, InterchangeResult, MessageResult, OutboundAck, TranslationResult
 
 X12_DEFAULT_SEPARATORS = Separators()
 NO_QUALIFIER = "ZZ"
+DEFAULT_SYNTAX_ID = "UNOC"
+DEFAULT_SYNTAX_VERSION = "3"
+SYNTAX_4_IDENTIFIERS = frozenset({"UNOW", "UNOX", "UNOY"})
 
 
 def _limits(options: InboundOptions) -> Limits:
@@ -117,12 +122,19 @@ class EdifactEngine:
         return TranslationResult("edifact", tuple(interchanges), tuple(acks))
 
     def render_outbound(self, document: CanonicalDocument, options: OutboundOptions) -> bytes:
+        syntax_id = (options.character_set or DEFAULT_SYNTAX_ID).upper()
+        if syntax_id not in CHARSETS:
+            message = f"unknown syntax identifier {syntax_id!r}: use UNOA to UNOY"
+            raise EdifactRenderError(message, Location(), Code.VALUE_NOT_SUPPORTED)
+        service_chars = _service_chars(options.separators)
         spec = InterchangeSpec(
             sender=Party(options.sender_id, _qualifier(options.sender_qualifier)),
             recipient=Party(options.receiver_id, _qualifier(options.receiver_qualifier)),
             reference=str(options.interchange_control_number),
             now=options.now,
-            service_chars=_service_chars(options.separators),
+            syntax_id=syntax_id,
+            syntax_version=options.syntax_version or _syntax_version(syntax_id, service_chars),
+            service_chars=service_chars,
             newline=options.separators != X12_DEFAULT_SEPARATORS and options.separators.suffix == "\n",
             ack_request=options.ack_requested,
             test=options.test,
@@ -134,6 +146,12 @@ class EdifactEngine:
             directory=options.version or DEFAULT_DIRECTORY,
             association=options.implementation_ref or "",
         )
+
+
+def _syntax_version(syntax_id: str, service_chars: ServiceChars) -> str:
+    """Syntax 4 where the repertoire (ISO 10646, code extension) or a repetition separator needs it."""
+    needs_4 = syntax_id in SYNTAX_4_IDENTIFIERS or service_chars.repetition != NO_REPETITION
+    return "4" if needs_4 else DEFAULT_SYNTAX_VERSION
 
 
 def _qualifier(value: str) -> str:

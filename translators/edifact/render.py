@@ -7,6 +7,7 @@ preparation date and time) is an argument, so the same input always renders the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ from translators.edifact.syntax import DEFAULT_CHARS, NO_REPETITION, SYNTAX4_DEF
 from translators.errors import Location
 
 Element = str | Sequence[str] | None
+UPPER_CASE_ONLY = "UNOA"
+REPERTOIRE_CHECKED = frozenset({"UNOA", "UNOB"})
 SegmentSpec = tuple[str, Sequence[Element]]
 
 
@@ -167,23 +170,64 @@ def interchange_segments(spec: InterchangeSpec, messages: Sequence[MessageSpec])
 
 
 def render_interchange(spec: InterchangeSpec, messages: Sequence[MessageSpec]) -> bytes:
-    """The interchange as bytes in the syntax identifier's encoding."""
+    """The interchange as bytes in the syntax identifier's encoding.
+
+    Level A (UNOA) has no lower case letters, so its data is written in upper case; a character outside
+    the level A or B repertoire, or one the identifier's encoding cannot represent, is refused with the
+    segment that holds it."""
     sc = effective_chars(spec)
     if not messages:
         raise EdifactRenderError(
             "an interchange needs at least one message", Location(), Code.LOWER_LEVEL_EMPTY
         )
+    charset = charset_for(spec.syntax_id)
+    segments = [render_segment(tag, elements, sc) for tag, elements in interchange_segments(spec, messages)]
+    if charset.identifier == UPPER_CASE_ONLY:
+        segments = [segment.upper() for segment in segments]
+    if charset.identifier in REPERTOIRE_CHECKED:
+        _check_repertoire(spec, segments, charset.invalid_pattern(sc.delimiters() + sc.decimal))
     separator = "\n" if spec.newline else ""
-    text = separator.join(
-        render_segment(tag, elements, sc) for tag, elements in interchange_segments(spec, messages)
-    )
+    text = separator.join(segments)
     if spec.include_una:
         text = sc.una() + separator + text
     try:
-        return encode(text + separator, charset_for(spec.syntax_id))
+        return encode(text + separator, charset)
     except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        found = next((i for i, segment in enumerate(segments) if bad in segment), None)
         raise EdifactRenderError(
-            f"{exc.object[exc.start : exc.end]!r} cannot be encoded in {spec.syntax_id}",
-            Location(interchange_ref=spec.reference),
+            f"{bad!r} cannot be encoded in {spec.syntax_id}",
+            _segment_location(spec, segments, found),
             Code.INVALID_CHARACTERS,
         ) from None
+
+
+def _check_repertoire(spec: InterchangeSpec, segments: list[str], invalid: re.Pattern[str] | None) -> None:
+    if invalid is None:
+        return
+    for index, segment in enumerate(segments):
+        found = invalid.search(segment)
+        if found is not None:
+            raise EdifactRenderError(
+                f"{found.group()!r} is outside the {spec.syntax_id} character repertoire",
+                _segment_location(spec, segments, index),
+                Code.INVALID_CHARACTERS,
+            )
+
+
+def _segment_location(spec: InterchangeSpec, segments: list[str], index: int | None) -> Location:
+    """Where the ``index``-th rendered segment is: its message and position from UNH, or the envelope."""
+    if index is None:
+        return Location(interchange_ref=spec.reference)
+    sc = effective_chars(spec)
+    tag = segments[index].split(sc.element, 1)[0]
+    start = next((i for i in range(index, -1, -1) if segments[i].startswith("UNH" + sc.element)), None)
+    if start is None or any(s.startswith("UNT" + sc.element) for s in segments[start:index]):
+        return Location(interchange_ref=spec.reference, segment_tag=tag)
+    reference = segments[start].split(sc.element)[1].split(sc.component)[0]
+    return Location(
+        interchange_ref=spec.reference,
+        message_ref=reference,
+        segment_position=index - start + 1,
+        segment_tag=tag,
+    )

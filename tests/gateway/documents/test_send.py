@@ -198,6 +198,33 @@ def test_an_edifact_partner_gets_orders_with_its_delimiters_and_test_flag(
     assert (unb[5], unb[9], unb[11]) == (b"1", b"1", b"1")  # 0020 reference, 0031 CONTRL asked, 0035 test
 
 
+def test_an_edifact_partner_gets_its_character_set_and_what_it_cannot_carry_is_refused(
+    client: TestClient, erp: dict[str, str], migrated: Settings
+) -> None:
+    add_our_station(migrated)
+
+    def partner(code: str, charset: str) -> int:
+        orders = {"direction": "outbound", "document_type": "ORDERS", "syntax": "edifact", "version": "D96A"}
+        return add_partner(
+            migrated,
+            {
+                "code": code,
+                "name": code,
+                "identities": {"edifact": [{"unb_id": f"{PARTNER_UNB}{code}", "unb_qualifier": "14"}]},
+                "formats": [orders | {"character_set": charset}],
+            },
+        )
+
+    utf8, level_a = partner("utf", "UNOY"), partner("upper", "UNOA")
+    data = _blob(migrated, _post(client, erp, utf8, _po("po-ü")).json()["exchange_id"])
+    assert b"UNB+UNOY:4+OURCO:ZZZ+" in data and "BGM+220+po-ü".encode() in data
+    data = _blob(migrated, _post(client, erp, level_a, _po("po-7")).json()["exchange_id"])
+    assert b"UNB+UNOA:3+OURCO:ZZZ+" in data and b"BGM+220+PO-7" in data
+    refused = _post(client, erp, level_a, _po("po-ü"))
+    assert refused.status_code == 422
+    assert "'Ü' is outside the UNOA character repertoire" in refused.json()["detail"]
+
+
 def test_documents_are_listed_by_partner_kind_number_and_direction(
     client: TestClient, erp: dict[str, str], migrated: Settings
 ) -> None:
