@@ -28,7 +28,7 @@ from gateway.as2.mic import MicalgSpelling
 from gateway.as2.outbound import OutboundPayload, SendOptions, build_message
 from gateway.config import Settings
 from gateway.keys import master_key
-from gateway.models.exchange import Exchange
+from gateway.models.exchange import AS2_MESSAGE_ID_KEY, Exchange
 from gateway.models.partner import Partner
 from gateway.onboarding.service import profile_of
 from gateway.outbound import repository
@@ -41,7 +41,7 @@ from partners.as2_settings import MicalgSpelling as PartnerSpelling
 TRANSPORT = "as2"
 WIRE_KIND = "as2-outbound"
 META_KEY = "as2"
-MESSAGE_ID_KEY = "as2_message_id"
+MESSAGE_ID_KEY = AS2_MESSAGE_ID_KEY
 """Exchange meta key of the Message-ID without angle brackets, as inbound exchanges keep theirs."""
 CIPHERS: dict[str, ContentCipher] = {
     "3des": "tripledes_3key",

@@ -7,10 +7,20 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gateway.models.base import Base, BigId, JsonDoc, UtcDateTime, utcnow
+from gateway.models.base import Base, BigId, JsonDoc, UtcDateTime, json_text, utcnow
 
 
 def _enum(kind: type[enum.Enum]) -> Enum:
@@ -125,3 +135,41 @@ class ErpDelivery(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# Two keys of ``meta`` are looked up, not only read: the Message-ID of an AS2 message we sent (an
+# asynchronous MDN names it) and its MDN status (the periodic overdue check looks for awaited ones).
+# Expression indexes keep both lookups from reading every exchange (migration 0009); the first one
+# leads with the columns of the unique key, which the planner would otherwise prefer.
+AS2_MESSAGE_ID_KEY = "as2_message_id"
+MDN_STATUS_KEY = "mdn_status"
+MDN_DUE_AT_KEY = "mdn_due_at"
+
+
+class MdnStatus(enum.StrEnum):
+    """Where the receipt of an AS2 message we sent stands (``meta.mdn_status``)."""
+
+    AWAITING = "awaiting"
+    RECEIVED = "received"
+    OVERDUE = "overdue"
+    NONE = "none"
+
+
+# Written as literals (not parameters) so that SQLite and PostgreSQL see that a query with this
+# condition may use the partial index below, which holds only the few exchanges still awaiting a receipt.
+MDN_AWAITED = json_text(Exchange.meta, MDN_STATUS_KEY).in_(
+    [literal_column(f"'{MdnStatus.AWAITING.value}'"), literal_column(f"'{MdnStatus.OVERDUE.value}'")]
+)
+Index(
+    "ix_exchange_as2_message_id",
+    Exchange.partner_id,
+    Exchange.direction,
+    Exchange.transport,
+    json_text(Exchange.meta, AS2_MESSAGE_ID_KEY),
+)
+Index(
+    "ix_exchange_mdn_awaited",
+    json_text(Exchange.meta, MDN_DUE_AT_KEY),
+    sqlite_where=MDN_AWAITED,
+    postgresql_where=MDN_AWAITED,
+)

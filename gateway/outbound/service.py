@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -26,8 +25,16 @@ from gateway.auth.service import SYSTEM, Principal, audit
 from gateway.config import Settings
 from gateway.errors import ConflictError, NotFoundError
 from gateway.models import OutboxJob
-from gateway.models.base import utcnow
-from gateway.models.exchange import Direction, Exchange, ExchangeStatus
+from gateway.models.base import json_text, utcnow
+from gateway.models.exchange import (
+    MDN_AWAITED,
+    MDN_DUE_AT_KEY,
+    MDN_STATUS_KEY,
+    Direction,
+    Exchange,
+    ExchangeStatus,
+    MdnStatus,
+)
 from gateway.onboarding.service import find_by_as2_id
 from gateway.outbound import repository
 from gateway.outbox import enqueue
@@ -41,13 +48,6 @@ MDN_KIND = "as2-mdn-in"
 ASYNC_MDN_WAIT = timedelta(hours=2)
 MAX_OVERDUE_LISTED = 500
 MAX_ERROR_CHARS = 4000
-
-
-class MdnStatus(StrEnum):
-    AWAITING = "awaiting"
-    RECEIVED = "received"
-    OVERDUE = "overdue"
-    NONE = "none"
 
 
 def queue_send(session: Session, settings: Settings, exchange: Exchange) -> OutboxJob:
@@ -67,7 +67,7 @@ def _outbound(session: Session, exchange_id: int) -> Exchange:
 
 
 def _resendable(exchange: Exchange) -> bool:
-    overdue = exchange.meta.get("mdn_status") == MdnStatus.OVERDUE
+    overdue = exchange.meta.get(MDN_STATUS_KEY) == MdnStatus.OVERDUE
     return exchange.status is ExchangeStatus.FAILED or (exchange.status is ExchangeStatus.SENT and overdue)
 
 
@@ -95,7 +95,7 @@ def resend(
         )
     before = {"status": exchange.status.value, "error": exchange.error}
     exchange.status, exchange.error = ExchangeStatus.READY, None
-    meta = {k: v for k, v in exchange.meta.items() if k not in ("mdn_status", "mdn_due_at")}
+    meta = {k: v for k, v in exchange.meta.items() if k not in (MDN_STATUS_KEY, MDN_DUE_AT_KEY)}
     meta = _forget_message(meta) if rebuild else meta
     exchange.meta = meta | {"resends": int(exchange.meta.get("resends", 0)) + 1}
     queue_send(session, settings, exchange)
@@ -110,7 +110,7 @@ def _iso(moment: datetime) -> str:
 
 def mark_sent(exchange: Exchange, now: datetime, mdn_status: MdnStatus, **meta: Any) -> None:
     exchange.status, exchange.error, exchange.processed_at = ExchangeStatus.SENT, None, now
-    exchange.meta = exchange.meta | meta | {"mdn_status": mdn_status.value, "sent_at": _iso(now)}
+    exchange.meta = exchange.meta | meta | {MDN_STATUS_KEY: mdn_status.value, "sent_at": _iso(now)}
 
 
 def mark_failed(exchange: Exchange, now: datetime, reason: str) -> None:
@@ -162,7 +162,7 @@ def record_mdn(
         mark_failed(exchange, now, f"negative MDN: {check.parsed.disposition}"[:MAX_ERROR_CHARS])
     else:
         mark_sent(exchange, now, MdnStatus.RECEIVED)
-    exchange.meta = exchange.meta | {"mdn": stored, "mdn_status": MdnStatus.RECEIVED.value}
+    exchange.meta = exchange.meta | {"mdn": stored, MDN_STATUS_KEY: MdnStatus.RECEIVED.value}
 
 
 def _by_message_id(session: Session, partner_id: int, message_id: str) -> Exchange | None:
@@ -172,7 +172,7 @@ def _by_message_id(session: Session, partner_id: int, message_id: str) -> Exchan
             Exchange.partner_id == partner_id,
             Exchange.direction == Direction.OUTBOUND,
             Exchange.transport == TRANSPORT,
-            Exchange.meta[MESSAGE_ID_KEY].as_string() == message_id,
+            json_text(Exchange.meta, MESSAGE_ID_KEY) == message_id,
         )
         .with_for_update()
     )
@@ -218,7 +218,7 @@ def handle_incoming_mdn(
     now = utcnow()
     certs = repository.verification_certs(session, partner.id, now)
     check = check_mdn(http, body, Expected.of(wire), certs, now)
-    if exchange.meta.get("mdn_status") == MdnStatus.RECEIVED:
+    if exchange.meta.get(MDN_STATUS_KEY) == MdnStatus.RECEIVED:
         _keep_unsettled(session, settings, exchange, http.items(), body, "repeat of a settled MDN", now)
         return True
     if check.parsed is None:
@@ -231,14 +231,13 @@ def handle_incoming_mdn(
 
 def overdue_mdns(session: Session, now: datetime, limit: int = MAX_OVERDUE_LISTED) -> list[Exchange]:
     """Sent AS2 exchanges whose asynchronous MDN has not arrived by its due time, oldest first."""
-    awaiting = Exchange.meta["mdn_status"].as_string().in_([MdnStatus.AWAITING, MdnStatus.OVERDUE])
     rows = session.scalars(
         select(Exchange)
         .where(
             Exchange.direction == Direction.OUTBOUND,
             Exchange.status == ExchangeStatus.SENT,
-            awaiting,
-            Exchange.meta["mdn_due_at"].as_string() <= _iso(now),
+            MDN_AWAITED,
+            json_text(Exchange.meta, MDN_DUE_AT_KEY) <= _iso(now),
         )
         .order_by(Exchange.id)
         .limit(limit)
@@ -249,11 +248,11 @@ def overdue_mdns(session: Session, now: datetime, limit: int = MAX_OVERDUE_LISTE
 def check_mdn_due(session: Session, exchange_id: int, now: datetime) -> bool:
     """Mark one exchange's MDN overdue if it is still awaited past its due time; True if it was."""
     exchange = session.get(Exchange, exchange_id, with_for_update=True)
-    if exchange is None or exchange.meta.get("mdn_status") != MdnStatus.AWAITING:
+    if exchange is None or exchange.meta.get(MDN_STATUS_KEY) != MdnStatus.AWAITING:
         return False
-    if exchange.meta.get("mdn_due_at", "") > _iso(now):
+    if exchange.meta.get(MDN_DUE_AT_KEY, "") > _iso(now):
         return False
-    exchange.meta = exchange.meta | {"mdn_status": MdnStatus.OVERDUE.value, "mdn_overdue_at": _iso(now)}
+    exchange.meta = exchange.meta | {MDN_STATUS_KEY: MdnStatus.OVERDUE.value, "mdn_overdue_at": _iso(now)}
     log.warning(
         "MDN overdue", extra={"exchange_id": exchange.id, "message_id": exchange.meta.get(MESSAGE_ID_KEY)}
     )

@@ -23,12 +23,11 @@ from gateway.db import get_database
 from gateway.errors import PermanentJobError
 from gateway.models import OutboxJob
 from gateway.models.base import utcnow
-from gateway.models.exchange import Direction, Exchange, ExchangeStatus
+from gateway.models.exchange import Direction, Exchange, ExchangeStatus, MdnStatus
 from gateway.models.partner import Partner
 from gateway.onboarding.service import profile_of
 from gateway.outbound import service
 from gateway.outbound.repository import SendSetupError
-from gateway.outbound.service import MdnStatus
 from gateway.outbox import IoHandler
 from gateway.partner_api.tasks import queue_notify
 from gateway.sftp.errors import HostKeyMismatchError, UnsafeFileNameError

@@ -27,9 +27,9 @@ from gateway.errors import ConflictError, GatewayError, InvalidInputError, NotFo
 from gateway.inbound.collector import collector_paused
 from gateway.inbound.service import MAX_MESSAGE_ID_CHARS, Received, accept
 from gateway.models.base import utcnow
-from gateway.models.exchange import Direction, Document, Exchange, ExchangeStatus
+from gateway.models.exchange import Direction, Document, Exchange, ExchangeStatus, MdnStatus
 from gateway.models.partner import Partner
-from gateway.outbound.service import MdnStatus, mark_sent
+from gateway.outbound.service import mark_sent
 from gateway.outbox import enqueue
 from gateway.partner_api import repository
 from translators.api import detect_syntax, translate_inbound
