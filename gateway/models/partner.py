@@ -26,7 +26,8 @@ class Partner(Base):
 
 
 class PartnerIdentityKey(Base):
-    """One lookup key per identity: ``as2`` (exact AS2 ID), ``x12`` (qualifier:ISA ID), ``edifact``."""
+    """One lookup key per identity: ``as2`` (exact AS2 ID), ``x12`` (qualifier:ISA ID), ``edifact``, and
+    ``sftp`` (the login on our SFTP server)."""
 
     __tablename__ = "partner_identity_key"
     __table_args__ = (Index("ix_partner_identity_key_lookup", "kind", "key"),)

@@ -8,14 +8,27 @@ from sqlalchemy import delete, or_, select, text
 from sqlalchemy.orm import Session
 
 from gateway.models.partner import Partner, PartnerIdentityKey
-from partners.profile import PartnerIdentities, PartnerProfile
+from partners.profile import PartnerProfile
+
+SFTP_KEY = "sftp"
 
 
-def identity_keys(identities: PartnerIdentities) -> set[tuple[str, str]]:
+def sftp_username(profile: PartnerProfile) -> str | None:
+    """The login of the partner on our SFTP server, if it has one."""
+    sftp = profile.transports.sftp
+    return sftp.inbound.username if sftp is not None and sftp.inbound is not None else None
+
+
+def identity_keys(profile: PartnerProfile) -> set[tuple[str, str]]:
+    """The lookup keys of a profile: its envelope identities and its SFTP login (both must be unique)."""
+    identities = profile.identities
     keys = {("x12", f"{x.isa_qualifier}:{x.isa_id}") for x in identities.x12}
     keys |= {("edifact", e.unb_id) for e in identities.edifact}
     if identities.as2_id is not None:
         keys.add(("as2", identities.as2_id))
+    username = sftp_username(profile)
+    if username is not None:
+        keys.add((SFTP_KEY, username))
     return keys
 
 
@@ -36,7 +49,7 @@ def partners_sharing_keys(session: Session, keys: Iterable[tuple[str, str]]) -> 
 
 def replace_identity_keys(session: Session, partner: Partner, profile: PartnerProfile) -> None:
     session.execute(delete(PartnerIdentityKey).where(PartnerIdentityKey.partner_id == partner.id))
-    for kind, key in sorted(identity_keys(profile.identities)):
+    for kind, key in sorted(identity_keys(profile)):
         session.add(PartnerIdentityKey(partner_id=partner.id, kind=kind, key=key))
 
 

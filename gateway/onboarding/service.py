@@ -15,6 +15,7 @@ from gateway.models.base import utcnow
 from gateway.models.partner import Partner
 from gateway.onboarding import repository
 from partners.conflicts import ensure_unique_identities, find_partner_by_edifact, find_partner_by_x12
+from partners.errors import DuplicateIdentityError, FieldError
 from partners.profile import PartnerProfile, parse_profile, update_profile
 
 
@@ -23,10 +24,20 @@ def profile_of(partner: Partner) -> PartnerProfile:
 
 
 def _check_identities(session: Session, profile: PartnerProfile) -> None:
-    candidates = repository.partners_sharing_keys(session, repository.identity_keys(profile.identities))
+    candidates = repository.partners_sharing_keys(session, repository.identity_keys(profile))
     ensure_unique_identities(
         profile.code, profile.identities, ((p.code, profile_of(p).identities) for p in candidates)
     )
+    username = repository.sftp_username(profile)
+    if username is None:
+        return
+    for other in candidates:
+        if other.code != profile.code and repository.sftp_username(profile_of(other)) == username:
+            # two partners with one login would both be refused at the SFTP server
+            message = f"SFTP username {username!r} is already used by partner {other.code}"
+            loc = ("transports", "sftp", "inbound", "username")
+            error = FieldError(loc, message, "identity_duplicate", {"other_partner": other.code})
+            raise DuplicateIdentityError([error])
 
 
 def _store(partner: Partner, profile: PartnerProfile) -> None:

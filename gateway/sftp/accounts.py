@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.models.partner import Partner
+from gateway.onboarding.repository import SFTP_KEY, by_identity_key
 from gateway.onboarding.service import profile_of
 from partners.ssh_keys import SshPublicKey
 
@@ -34,17 +35,11 @@ def _account(partner: Partner) -> SftpAccount | None:
     return SftpAccount(partner.id, partner.code, inbound.username, inbound.authorized_keys)
 
 
-def _stored_username(partner: Partner) -> object:
-    """The username as stored, read without validating the whole profile (a cheap pre-filter)."""
-    sftp = (partner.profile.get("transports") or {}).get("sftp") or {}
-    return (sftp.get("inbound") or {}).get("username")
-
-
 def find_account(session: Session, username: str) -> SftpAccount | None:
-    """The enabled partner whose SFTP username is ``username``; none when unknown or ambiguous."""
-    partners = session.scalars(select(Partner).where(Partner.enabled.is_(True)).order_by(Partner.id))
-    candidates = [p for p in partners if _stored_username(p) == username]
-    matches = [a for a in map(_account, candidates) if a is not None and a.username == username]
+    """The enabled partner whose SFTP username is ``username``; none when unknown or ambiguous (onboarding
+    refuses a second partner with the same login; partners stored before it did may still share one)."""
+    partners = [p for p in by_identity_key(session, SFTP_KEY, username) if p.enabled]
+    matches = [a for a in map(_account, partners) if a is not None and a.username == username]
     if len(matches) > 1:
         codes = ", ".join(a.partner_code for a in matches)
         log.error("SFTP username %r is used by several partners (%s); refusing login", username, codes)

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from gateway.config import Settings
-from gateway.db import get_database
+from gateway.db import get_database, upgrade
 from gateway.maintenance.schedule import schedule_due
 from gateway.models import JobStatus, OutboxJob
+from gateway.models.partner import Partner, PartnerIdentityKey
 from gateway.outbox import run_job
 from gateway.sftp import tasks
 from gateway.sftp.accounts import find_account
@@ -21,6 +22,8 @@ from gateway.sftp.credentials import generate_client_key, import_client_key, loa
 from gateway.sftp.errors import ClientKeyMissingError, InvalidClientKeyError, UnsafeFileNameError
 from gateway.sftp.layout import write_to_outbox
 from gateway.sftp.service import enqueue_delivery
+from partners.errors import DuplicateIdentityError
+from partners.profile import parse_profile
 from tests.gateway.sftp.helpers import add_partner, free_port, new_key, sftp_profile
 from tests.partners.factories import ed25519_line
 
@@ -90,11 +93,24 @@ def test_account_lookup_is_by_username_among_enabled_partners(sftp_settings: Set
         assert find_account(session, "nobody") is None
 
 
-def test_a_username_claimed_by_two_partners_logs_nobody_in(sftp_settings: Settings) -> None:
+def test_a_second_partner_cannot_take_a_login_and_a_shared_one_logs_nobody_in(
+    sftp_settings: Settings,
+) -> None:
     add_partner(sftp_settings, sftp_profile("acme", inbound_keys=[ed25519_line()]))
     twin = sftp_profile("acme-two", inbound_keys=[ed25519_line()])
     twin["transports"]["sftp"]["inbound"]["username"] = "acme"
-    add_partner(sftp_settings, twin)
+    with pytest.raises(DuplicateIdentityError) as refused:
+        add_partner(sftp_settings, twin)
+    (error,) = refused.value.errors
+    assert error.path == "transports.sftp.inbound.username"
+    assert error.message == "SFTP username 'acme' is already used by partner acme"
+    # partners stored before logins were reserved may share one (migration 0010 keyed both): nobody gets in
+    profile = parse_profile(twin).model_dump(mode="json")
+    with get_database(sftp_settings).transaction() as session:
+        stored = Partner(code="acme-two", name="Acme two", enabled=True, version=1, profile=profile)
+        session.add(stored)
+        session.flush()
+        session.add(PartnerIdentityKey(partner_id=stored.id, kind="sftp", key="acme"))
     with get_database(sftp_settings).sessions() as session:
         assert find_account(session, "acme") is None
         assert session.scalars(select(OutboxJob)).all() == []
@@ -142,3 +158,16 @@ def test_an_unreachable_partner_server_is_retried_with_backoff(task_settings: Se
         assert (job.status, job.attempts) == (JobStatus.PENDING, 1), "a network error is worth a retry"
         assert "cannot connect to 127.0.0.1" in (job.last_error or "")
         assert job.started_at is not None and job.available_at > job.started_at, "after a backoff"
+
+
+def test_partners_stored_before_logins_were_keyed_still_log_in_after_the_upgrade(settings: Settings) -> None:
+    upgrade(settings, "0009")
+    profile = parse_profile(sftp_profile("acme", inbound_keys=[ed25519_line()])).model_dump(mode="json")
+    with get_database(settings).transaction() as session:  # as the code before migration 0010 stored it
+        session.add(Partner(code="acme", name="Acme", enabled=True, version=1, profile=profile))
+    with get_database(settings).sessions() as session:
+        assert session.scalars(select(PartnerIdentityKey)).all() == []
+    upgrade(settings)
+    with get_database(settings).sessions() as session:
+        account = find_account(session, "acme")
+        assert account is not None and account.partner_code == "acme"
