@@ -267,8 +267,11 @@ def _named(name: str) -> list[int]:
     return pids
 
 
-def _cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """User + system CPU seconds of each process (Linux /proc; empty elsewhere)."""
+Cpu = dict[int, tuple[float, float]]
+
+
+def _cpu_seconds(pids: list[int]) -> Cpu:
+    """(user, system) CPU seconds of each process (Linux /proc; empty elsewhere)."""
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     out = {}
     for pid in pids:
@@ -276,12 +279,15 @@ def _cpu_seconds(pids: list[int]) -> dict[int, float]:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+        out[pid] = (int(fields[11]) / tick, int(fields[12]) / tick)
     return out
 
 
-def _spent(before: dict[int, float], after: dict[int, float]) -> float:
-    return sum(after[pid] - before.get(pid, 0.0) for pid in after)
+def _spent(before: Cpu, after: Cpu) -> tuple[float, float]:
+    """User and system CPU seconds spent between the two readings."""
+    user = sum(after[pid][0] - before.get(pid, (0.0, 0.0))[0] for pid in after)
+    system = sum(after[pid][1] - before.get(pid, (0.0, 0.0))[1] for pid in after)
+    return user, system
 
 
 def main() -> None:
@@ -324,9 +330,12 @@ def main() -> None:
     print(f"  end to end : {rate:8.1f} msg/s   p50 {p50:.1f} ms   p99 {p99:.1f} ms   failures {failures}")
     print(f"  codec only : {codec:8.1f} msg/s per core, x{cores} cores = {codec * cores:.1f} msg/s ceiling")
     print(f"  share      : {rate / (codec * cores):8.1%} of the codec ceiling (target: >= 300 msg/s)")
-    cpu = f"API processes {_spent(before_api, after_api) * per_message:.2f} ms"
+    user, system = _spent(before_api, after_api)
+    # the kernel's share (file creation, flushes, sockets) varies with the file system's state: on
+    # ext4 without a journal, inodes freed in the last minutes are skipped one by one at each creation
+    cpu = f"API processes {(user + system) * per_message:.2f} ms (kernel {system * per_message:.2f} ms)"
     if args.database_url:
-        cpu += f", PostgreSQL server {_spent(before_db, after_db) * per_message:.2f} ms"
+        cpu += f", PostgreSQL server {sum(_spent(before_db, after_db)) * per_message:.2f} ms"
     cpu += f", client {client_cpu * per_message:.2f} ms; the codec alone {1000 * codec_cpu:.2f} ms"
     print(f"  CPU per msg: {cpu}")
     if failures:
