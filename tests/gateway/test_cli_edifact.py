@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from gateway.cli import app
@@ -31,10 +32,16 @@ def test_translate_malformed_edifact_exits_non_zero_with_located_error(tmp_path:
     assert "UNT" in result.stderr and "code 29" in result.stderr
 
 
-def test_render_to_edifact_with_directory(tmp_path: Path) -> None:
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    """A canonical purchase order (JSON) whose buyer is Müller & Söhne GmbH."""
     documents = json.loads((FIXTURES / "edifact" / "orders_d96a_unoc_una.json").read_text("utf-8"))
-    source = tmp_path / "po.json"
-    source.write_text(json.dumps(documents[0]), "utf-8")
+    path = tmp_path / "po.json"
+    path.write_text(json.dumps(documents[0]), "utf-8")
+    return path
+
+
+def test_render_to_edifact_with_directory(source: Path) -> None:
     result = CliRunner().invoke(app, ["render", str(source), "--to", "edifact", "--directory", "D01B"])
     assert result.exit_code == 0, result.output
     data = result.stdout_bytes
@@ -43,10 +50,7 @@ def test_render_to_edifact_with_directory(tmp_path: Path) -> None:
     assert "Müller & Söhne GmbH".encode("latin-1") in data
 
 
-def test_render_to_edifact_with_a_character_set_and_syntax_version(tmp_path: Path) -> None:
-    documents = json.loads((FIXTURES / "edifact" / "orders_d96a_unoc_una.json").read_text("utf-8"))
-    source = tmp_path / "po.json"
-    source.write_text(json.dumps(documents[0]), "utf-8")
+def test_render_to_edifact_with_a_character_set_and_syntax_version(source: Path) -> None:
     utf8 = CliRunner().invoke(app, ["render", str(source), "--to", "edifact", "--charset", "UNOY"])
     assert utf8.exit_code == 0, utf8.output
     assert utf8.stdout_bytes.startswith(b"UNA:+.? 'UNB+UNOY:4+SENDER+RECEIVER+")
