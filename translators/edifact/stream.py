@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from itertools import repeat
 from typing import Protocol
 
 from translators.edifact.charsets import SyntaxCharset, charset_for, decode
@@ -258,7 +257,7 @@ class SegmentStream:
             return self._tokenize_careful(pieces)
         elem, comp = sc.element, sc.component
         max_parts = self.limits.max_elements + 1
-        split, comps = str.split, repeat(comp)
+        unsplit = Segment.unsplit
         out: list[Segment] = []
         append = out.append
         index = self._count
@@ -273,12 +272,15 @@ class SegmentStream:
                         [unmark(v) if MARK in v else v for v in p.split(comp)] if MARK in p else p.split(comp)
                         for p in parts[1:]
                     ]
-                else:
-                    elements = list(map(split, parts[1:], comps))
+                    if len(tag) != TAG_LENGTH or tag == UNA_TAG or len(parts) > max_parts:
+                        return self._tokenize_careful(pieces)
+                    index += 1
+                    append(Segment(tag, elements, index))
+                    continue
                 if len(tag) != TAG_LENGTH or tag == UNA_TAG or len(parts) > max_parts:
                     return self._tokenize_careful(pieces)
                 index += 1
-                append(Segment(tag, elements, index))
+                append(unsplit(parts, index, comp))
         else:
             for raw in pieces:
                 parts = raw.split(elem)
@@ -286,7 +288,7 @@ class SegmentStream:
                 if len(tag) != TAG_LENGTH or tag == UNA_TAG or len(parts) > max_parts:
                     return self._tokenize_careful(pieces)
                 index += 1
-                append(Segment(tag, list(map(split, parts[1:], comps)), index))
+                append(unsplit(parts, index, comp))
         self._count = index
         return out
 

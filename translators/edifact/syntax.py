@@ -68,10 +68,20 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-class Segment:
-    """One tokenised segment: tag, elements as component lists, repeated occurrences when syntax 4."""
+_new_object = object.__new__
 
-    __slots__ = ("elements", "index", "repeats", "tag")
+
+class Segment:
+    """One tokenised segment: tag, elements as component lists, repeated occurrences when syntax 4.
+
+    A segment from the tokeniser's fast path (no released characters, no repetition) keeps its element
+    strings and splits them into components only when asked: ``get`` cuts the one component it returns,
+    ``elements`` splits every element once and keeps the lists. Most segments are read with ``get`` and
+    then dropped, so the tokeniser allocates one list per segment instead of one per element (less work,
+    and far fewer objects for the cyclic garbage collector to count and scan).
+    """
+
+    __slots__ = ("_component", "_elements", "_parts", "index", "repeats", "tag")
 
     def __init__(
         self,
@@ -81,20 +91,79 @@ class Segment:
         repeats: dict[int, list[list[str]]] | None = None,
     ) -> None:
         self.tag = tag
-        self.elements = elements
+        self._elements: list[list[str]] | None = elements
+        self._parts: list[str] | None = None
+        self._component = ""
         self.index = index
         self.repeats = repeats
 
+    @classmethod
+    def unsplit(cls, parts: list[str], index: int, component: str) -> Segment:
+        """A segment from ``raw.split(element separator)`` (tag first), components split on demand."""
+        segment = _new_object(cls)
+        segment.tag = parts[0]
+        segment._parts = parts
+        segment._elements = None
+        segment._component = component
+        segment.index = index
+        segment.repeats = None
+        return segment
+
+    @property
+    def elements(self) -> list[list[str]]:
+        """Every element as its list of components (split once, then kept)."""
+        elements = self._elements
+        if elements is None:
+            parts, component = self._parts or [""], self._component
+            elements = self._elements = [part.split(component) for part in parts[1:]]
+            self._parts = None
+        return elements
+
+    @elements.setter
+    def elements(self, elements: list[list[str]]) -> None:
+        self._elements = elements
+        self._parts = None
+
     def get(self, element: int, component: int = 1) -> str:
         """A component value, '' when absent."""
+        parts = self._parts
+        if parts is not None and element > 0:
+            if element >= len(parts):
+                return ""
+            value = parts[element]
+            if component == 1:
+                cut = value.find(self._component)
+                return value if cut < 0 else value[:cut]
+            if component > 1:
+                comps = value.split(self._component, component)
+                return comps[component - 1] if len(comps) >= component else ""
         try:
             return self.elements[element - 1][component - 1]
         except IndexError:
             return ""
 
+    def key(self, element: int) -> str | tuple[str, ...]:
+        """A hashable value equal for two segments exactly when the element's components are equal (for
+        the same component separator): the element text when unsplit, else the tuple of components."""
+        parts = self._parts
+        if parts is not None and element > 0:
+            return parts[element] if element < len(parts) else ()
+        elements = self.elements
+        return tuple(elements[element - 1]) if 0 < element <= len(elements) else ()
+
     def composite(self, element: int) -> list[str]:
         """All components of an element ([] when absent)."""
-        return self.elements[element - 1] if element <= len(self.elements) else []
+        elements = self.elements
+        return elements[element - 1] if element <= len(elements) else []
+
+    def composites(self, first: int, stop: int | None = None) -> list[list[str]]:
+        """The component lists of elements ``first`` up to (not including) ``stop``, split afresh when the
+        segment is unsplit (for reading only: the segment does not keep them)."""
+        parts = self._parts
+        if parts is not None and first > 0:
+            component = self._component
+            return [part.split(component) for part in parts[first:stop]]
+        return self.elements[first - 1 : None if stop is None else stop - 1]
 
     def occurrences(self, element: int) -> list[list[str]]:
         """Every repetition of an element (syntax 4 repetition separator), the first one included."""

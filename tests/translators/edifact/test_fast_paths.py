@@ -21,7 +21,7 @@ from translators.edifact.maps.values import Kind
 from translators.edifact.outbound import render_documents
 from translators.edifact.render import InterchangeSpec
 from translators.edifact.stream import SegmentStream
-from translators.edifact.syntax import DEFAULT_CHARS, Limits, ServiceChars
+from translators.edifact.syntax import DEFAULT_CHARS, Limits, Segment, ServiceChars
 from translators.edifact.translate import map_message, translate
 from translators.errors import TranslatorError
 
@@ -161,3 +161,27 @@ def test_translation_with_tiny_share_limits_is_unchanged(limit: int, monkeypatch
     monkeypatch.setattr(module, "SHARED_PER_KIND", limit)
     monkeypatch.setattr(module.SharedValues.__init__, "__defaults__", (limit,))
     assert translate(data).documents() == expected
+
+
+raw_segments = st.text(alphabet="AB1:+ ", max_size=16).map(lambda s: "QTY+" + s)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw_segments, raw_segments)
+def test_unsplit_segments_read_like_split_ones(raw: str, other: str) -> None:
+    parts, other_parts = raw.split("+"), other.split("+")
+    same = [p.split(":") for p in parts[1:2]] == [p.split(":") for p in other_parts[1:2]]
+    assert (Segment.unsplit(parts, 4, ":").key(1) == Segment.unsplit(other_parts, 5, ":").key(1)) == same
+    lazy = Segment.unsplit(parts, 4, ":")
+    split = Segment(parts[0], [p.split(":") for p in parts[1:]], 4)
+    for element in range(1, len(parts) + 2):
+        for component in range(1, 5):
+            assert lazy.get(element, component) == split.get(element, component)
+        for stop in (None, element + 1, element + 3):
+            assert lazy.composites(element, stop) == split.composites(element, stop)
+    assert (lazy.tag, lazy.index, lazy.repeats) == ("QTY", 4, None)
+    assert lazy.elements == split.elements and lazy == split
+    for element in range(-1, len(parts) + 2):
+        for component in range(-1, 5):
+            fresh = Segment.unsplit(parts, 4, ":")
+            assert fresh.get(element, component) == split.get(element, component)

@@ -342,7 +342,7 @@ class _Item:
 
 def _gin_values(seg: Segment) -> list[str]:
     """The first component of every element from GIN_FIRST on, blanks left out."""
-    return [comps[0] for comps in seg.elements[GIN_FIRST - 1 :] if comps and comps[0]]
+    return [comps[0] for comps in seg.composites(GIN_FIRST) if comps and comps[0]]
 
 
 def _equipment(seg: Segment) -> Doc:

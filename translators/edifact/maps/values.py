@@ -16,6 +16,7 @@ when values hardly repeat (item ids in a large catalogue).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from translators.canonical import DateRef, ItemId, Money, Price, Quantity
@@ -23,7 +24,7 @@ from translators.edifact.maps import codes
 from translators.edifact.maps.common import Reader
 from translators.edifact.syntax import Segment
 
-Key = tuple[Any, ...]
+Key = Hashable
 SHARED_PER_KIND = 4096
 NO_COMPONENTS: list[str] = []
 
@@ -56,8 +57,7 @@ class SharedValues:
 
     def quantity(self, r: Reader, seg: Segment) -> Quantity | None:
         """QTY C186 (value 6060, unit 6411) as a Quantity; None when the value is empty."""
-        elements = seg.elements
-        key = tuple(elements[0]) if elements else ()
+        key = seg.key(1)
         found: Quantity | None = self.quantities.instances.get(key)
         if found is None:
             value = r.decimal(seg, 1, 2)
@@ -68,8 +68,7 @@ class SharedValues:
 
     def date(self, r: Reader, seg: Segment) -> DateRef | None:
         """DTM C507 as a DateRef; None for formats without a single date (ranges, periods)."""
-        elements = seg.elements
-        key = tuple(elements[0]) if elements else ()
+        key = seg.key(1)
         found: DateRef | None = self.dates.instances.get(key)
         if found is None:
             parsed = r.date_time(seg)
@@ -82,8 +81,7 @@ class SharedValues:
 
     def price(self, r: Reader, seg: Segment, currency: str | None) -> Price | None:
         """PRI C509 (price 5118, basis 5375) in ``currency``; None when the price is empty."""
-        elements = seg.elements
-        key = (currency, *elements[0]) if elements else (currency,)
+        key = (currency, seg.key(1))
         found: Price | None = self.prices.instances.get(key)
         if found is None:
             amount = r.decimal(seg, 1, 2)
@@ -98,7 +96,7 @@ class SharedValues:
         out = []
         kind = self.items
         instances = kind.instances
-        for comps in seg.elements[element - 1 : element - 1 + count]:
+        for comps in seg.composites(element, element + count):
             value = comps[0]
             if value:
                 code = comps[1] if len(comps) > 1 else ""
