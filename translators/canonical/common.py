@@ -29,6 +29,10 @@ _REQUIRED: Any = object()
 _TEMPLATES: dict[type[BaseModel], tuple[dict[str, Any], set[str]]] = {}
 _set_attribute = object.__setattr__
 _new_object = object.__new__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+"""The setters of BaseModel's slots, taken once (``object.__setattr__`` looks each one up per call)."""
 
 
 class CanonicalModel(BaseModel):
@@ -48,13 +52,11 @@ class CanonicalModel(BaseModel):
         validating constructor.
         """
         template, all_fields = _TEMPLATES.get(cls) or _template(cls)
-        fields = template.copy()
-        fields.update(values)
         instance = _new_object(cls)
-        _set_attribute(instance, "__dict__", fields)
-        _set_attribute(instance, "__pydantic_fields_set__", all_fields)
-        _set_attribute(instance, "__pydantic_extra__", None)
-        _set_attribute(instance, "__pydantic_private__", None)
+        _set_attribute(instance, "__dict__", {**template, **values})
+        _set_fields_set(instance, all_fields)
+        _set_extra(instance, None)
+        _set_private(instance, None)
         return instance
 
 

@@ -128,12 +128,12 @@ class Segment:
         """A component value, '' when absent."""
         parts = self._parts
         if parts is not None and element > 0:
-            if element >= len(parts):
+            try:
+                value = parts[element]
+            except IndexError:
                 return ""
-            value = parts[element]
             if component == 1:
-                cut = value.find(self._component)
-                return value if cut < 0 else value[:cut]
+                return value.partition(self._component)[0]
             if component > 1:
                 comps = value.split(self._component, component)
                 return comps[component - 1] if len(comps) >= component else ""
@@ -164,6 +164,19 @@ class Segment:
             component = self._component
             return [part.split(component) for part in parts[first:stop]]
         return self.elements[first - 1 : None if stop is None else stop - 1]
+
+    def size(self) -> int:
+        """The number of elements after the tag."""
+        parts = self._parts
+        return len(parts) - 1 if parts is not None else len(self.elements)
+
+    def firsts(self, first: int) -> list[str]:
+        """The first component of every element from ``first`` on ('' for an element without any)."""
+        parts = self._parts
+        if parts is not None and first > 0:
+            component = self._component
+            return [part.partition(component)[0] for part in parts[first:]]
+        return [comps[0] if comps else "" for comps in self.elements[first - 1 :]]
 
     def occurrences(self, element: int) -> list[list[str]]:
         """Every repetition of an element (syntax 4 repetition separator), the first one included."""

@@ -96,14 +96,15 @@ class SharedValues:
         out = []
         kind = self.items
         instances = kind.instances
-        for comps in seg.composites(element, element + count):
-            value = comps[0]
-            if value:
-                code = comps[1] if len(comps) > 1 else ""
-                key = (value, code)
-                item = instances.get(key)
-                if item is None:
-                    item_kind, qualifier = codes.ITEM_ID.read(code)
-                    item = kind.keep(key, ItemId.trusted(kind=item_kind, value=value, qualifier=qualifier))
-                out.append(item)
+        for position in range(element, min(element + count, seg.size() + 1)):
+            key = seg.key(position)
+            item = instances.get(key)
+            if item is None:
+                comps = seg.composites(position, position + 1)[0]
+                value = comps[0]
+                if not value:
+                    continue
+                item_kind, qualifier = codes.ITEM_ID.read(comps[1] if len(comps) > 1 else "")
+                item = kind.keep(key, ItemId.trusted(kind=item_kind, value=value, qualifier=qualifier))
+            out.append(item)
         return out
