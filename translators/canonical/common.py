@@ -59,6 +59,19 @@ class CanonicalModel(BaseModel):
         _set_private(instance, None)
         return instance
 
+    @classmethod
+    def trusted_fields(cls, fields: dict[str, Any]) -> Self:
+        """``trusted`` for a caller that already holds every field, in declaration order: the instance
+        takes ``fields`` over as its ``__dict__`` (no copy, no defaults filled in), so the caller must not
+        touch the dict afterwards. For the hottest builders only; the same contract as ``trusted``."""
+        all_fields = (_TEMPLATES.get(cls) or _template(cls))[1]
+        instance = _new_object(cls)
+        _set_attribute(instance, "__dict__", fields)
+        _set_fields_set(instance, all_fields)
+        _set_extra(instance, None)
+        _set_private(instance, None)
+        return instance
+
 
 def _template(cls: type[CanonicalModel]) -> tuple[dict[str, Any], set[str]]:
     """Every field of ``cls`` in declaration order with its default (immutable by construction)."""

@@ -296,21 +296,24 @@ class _Item:
             references = validated(Reference, lists.get("references"))
             notes = validated(Note, lists.get("notes"))
             extensions = validated(Extension, lists.get("extensions"))
-        lot = Lot.trusted
-        return ShipItem.trusted(
-            line_number=seg.get(1) or None,
-            items=tuple(self.items),
-            shipped_quantity=shipped,
-            ordered_quantity=self.ordered if self.ordered is not UNSET else None,
-            status_code=seg.get(2) or None,
-            unit_price=self.unit_price if self.unit_price is not UNSET else None,
-            descriptions=tuple(self.descriptions),
-            lots=tuple([lot(**fields) for fields in self.lots]),
-            serial_numbers=tuple(self.serial_numbers),
-            dates=tuple(self.dates),
-            references=references,
-            notes=notes,
-            extensions=extensions,
+        lot = Lot.trusted_fields
+        ordered, unit_price = self.ordered, self.unit_price
+        return ShipItem.trusted_fields(
+            {
+                "line_number": seg.get(1) or None,
+                "items": tuple(self.items),
+                "shipped_quantity": shipped,
+                "ordered_quantity": ordered if ordered is not UNSET else None,
+                "status_code": seg.get(2) or None,
+                "unit_price": unit_price if unit_price is not UNSET else None,
+                "descriptions": tuple(self.descriptions),
+                "lots": tuple([lot(fields) for fields in self.lots]),
+                "serial_numbers": tuple(self.serial_numbers),
+                "dates": tuple(self.dates),
+                "references": references,
+                "notes": notes,
+                "extensions": extensions,
+            }
         )
 
 
@@ -333,9 +336,10 @@ def _item_gin(d: DesadvReader, item: _Item, seg: Segment) -> None:
     d.context = "PCI"
     qualifier = seg.get(GIN_QUALIFIER)
     if qualifier == codes.GIN_BATCH:
-        item.lots.extend([{"number": v} for v in _gin_values(seg)])
+        lots = [{"number": v, "quantity": None, "expiry": None} for v in seg.firsts(GIN_FIRST) if v]
+        item.lots.extend(lots)
     elif qualifier == codes.GIN_SERIAL:
-        item.serial_numbers.extend(_gin_values(seg))
+        item.serial_numbers.extend([v for v in seg.firsts(GIN_FIRST) if v])
     else:
         _item_other(d, item, seg)
 
@@ -360,7 +364,7 @@ def _item_qty(d: DesadvReader, item: _Item, seg: Segment) -> None:
         item.shipped = quantity
     elif qualifier == codes.QTY_ORDERED and item.ordered is UNSET:
         item.ordered = quantity
-    elif d.context == "PCI" and item.lots and item.lots[-1].get("quantity") is None:
+    elif d.context == "PCI" and item.lots and item.lots[-1]["quantity"] is None:
         item.lots[-1]["quantity"] = quantity
     else:
         _item_other(d, item, seg)
@@ -409,11 +413,6 @@ ITEM_SEGMENTS: dict[str, ItemSegment] = {
     "FTX": _item_ftx,
 }
 """What each segment of an open LIN group does; any other segment is kept as an extension."""
-
-
-def _gin_values(seg: Segment) -> list[str]:
-    """The first component of every element from GIN_FIRST on, blanks left out."""
-    return [value for value in seg.firsts(GIN_FIRST) if value]
 
 
 def _equipment(seg: Segment) -> Doc:
