@@ -128,10 +128,9 @@ class Segment:
         """A component value, '' when absent."""
         parts = self._parts
         if parts is not None and element > 0:
-            try:
-                value = parts[element]
-            except IndexError:
+            if element >= len(parts):
                 return ""
+            value = parts[element]
             if component == 1:
                 return value.partition(self._component)[0]
             if component > 1:

@@ -13,21 +13,35 @@ from translators.edifact.maps.common import validated
 Doc = dict[str, Any]
 
 
-@dataclass
 class Node:
     """One CPS group."""
 
-    id: str
-    parent: str
-    measures: list[Doc] = field(default_factory=list)
-    marks: list[Doc] = field(default_factory=list)
-    sscc: str | None = None
-    tracking: str | None = None
-    references: list[Doc] = field(default_factory=list)
-    dates: list[Doc] = field(default_factory=list)
-    items: list[tuple[str | None, Any]] = field(default_factory=list)
-    extensions: list[Doc] = field(default_factory=list)
-    children: list[Node] = field(default_factory=list)
+    __slots__ = (
+        "children",
+        "dates",
+        "extensions",
+        "id",
+        "items",
+        "marks",
+        "measures",
+        "parent",
+        "references",
+        "sscc",
+        "tracking",
+    )
+
+    def __init__(self, node_id: str, parent: str) -> None:
+        self.id = node_id
+        self.parent = parent
+        self.measures: list[Doc] = []
+        self.marks: list[Doc] = []
+        self.sscc: str | None = None
+        self.tracking: str | None = None
+        self.references: list[Doc] = []
+        self.dates: list[Doc] = []
+        self.items: list[tuple[str | None, Any]] = []
+        self.extensions: list[Doc] = []
+        self.children: list[Node] = []
 
     @property
     def packaged(self) -> bool:

@@ -27,6 +27,7 @@ from translators.canonical import (
     Reference,
     Schedule,
 )
+from translators.canonical.common import CanonicalModel
 from translators.edifact.maps import codes, terms
 from translators.edifact.maps.common import (
     Doc,
@@ -240,24 +241,26 @@ class OrdersReader:
         quantity = line.quantity
         if quantity is None or quantity is False:
             raise self.r.missing("QTY", line.segment)
-        lists = line.lists
-        self.lines.append(
-            OrderLine.trusted(
-                line_number=line.segment.get(1) or None,
-                quantity=quantity,
-                unit_price=line.price if line.price is not False else None,
-                items=tuple(line.items),
-                descriptions=tuple(line.descriptions),
-                packaging=validated(Packaging, lists.get("packaging")),
-                schedules=validated(Schedule, lists.get("schedules")),
-                dates=tuple(line.dates),
-                references=validated(Reference, lists.get("references")),
-                parties=validated(Party, lists.get("parties")),
-                notes=validated(Note, lists.get("notes")),
-                allowances_charges=validated(AllowanceCharge, lists.get("allowances_charges")),
-                extensions=validated(Extension, lists.get("extensions")),
-            )
-        )
+        lists, price = line.lists, line.price
+        fields = {
+            "line_number": line.segment.get(1) or None,
+            "quantity": quantity,
+            "unit_price": price if price is not False else None,
+            "items": tuple(line.items),
+            "descriptions": tuple(line.descriptions),
+            "packaging": (),
+            "schedules": (),
+            "dates": tuple(line.dates),
+            "references": (),
+            "parties": (),
+            "notes": (),
+            "allowances_charges": (),
+            "extensions": (),
+        }
+        if lists:
+            for field, model in LINE_GROUPS:
+                fields[field] = validated(model, lists.get(field))
+        self.lines.append(OrderLine.trusted_fields(fields))
 
     def _summary(self, seg: Segment) -> None:
         r, qualifier = self.r, seg.get(1, 1)
@@ -325,6 +328,17 @@ def _line_list(field: str, read: Callable[[Reader, Segment], Doc]) -> LineSegmen
 
     return take
 
+
+LINE_GROUPS: tuple[tuple[str, type[CanonicalModel]], ...] = (
+    ("packaging", Packaging),
+    ("schedules", Schedule),
+    ("references", Reference),
+    ("parties", Party),
+    ("notes", Note),
+    ("allowances_charges", AllowanceCharge),
+    ("extensions", Extension),
+)
+"""The rarer groups of a line, kept as plain fields while it is read, validated when it closes."""
 
 LineSegment = Callable[[OrdersReader, _Line, Segment], bool]
 LINE_SEGMENTS: dict[str, LineSegment] = {
