@@ -29,6 +29,7 @@ _REQUIRED: Any = object()
 _TEMPLATES: dict[type[BaseModel], tuple[dict[str, Any], set[str]]] = {}
 _set_attribute = object.__setattr__
 _new_object = object.__new__
+_set_dict = BaseModel.__dict__["__dict__"].__set__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
@@ -53,7 +54,7 @@ class CanonicalModel(BaseModel):
         """
         template, all_fields = _TEMPLATES.get(cls) or _template(cls)
         instance = _new_object(cls)
-        _set_attribute(instance, "__dict__", {**template, **values})
+        _set_dict(instance, {**template, **values})
         _set_fields_set(instance, all_fields)
         _set_extra(instance, None)
         _set_private(instance, None)
@@ -66,7 +67,7 @@ class CanonicalModel(BaseModel):
         touch the dict afterwards. For the hottest builders only; the same contract as ``trusted``."""
         all_fields = (_TEMPLATES.get(cls) or _template(cls))[1]
         instance = _new_object(cls)
-        _set_attribute(instance, "__dict__", fields)
+        _set_dict(instance, fields)
         _set_fields_set(instance, all_fields)
         _set_extra(instance, None)
         _set_private(instance, None)

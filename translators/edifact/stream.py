@@ -259,42 +259,33 @@ class SegmentStream:
             return self._tokenize_careful(pieces)
         elem, comp = sc.element, sc.component
         max_parts = self.limits.max_elements + 1
-        unsplit = Segment.unsplit
         out: list[Segment] = []
         append = out.append
         index = self._count
-        if MARK in text or MARK in head:
-            unmark = unmarker(sc)
-            for raw in pieces:
-                parts = raw.split(elem)
-                tag = parts[0]
-                if MARK in raw:
-                    tag = unmark(tag)
-                    elements = [
-                        [unmark(v) if MARK in v else v for v in p.split(comp)] if MARK in p else p.split(comp)
-                        for p in parts[1:]
-                    ]
-                    if len(tag) != TAG_LENGTH or tag == UNA_TAG or len(parts) > max_parts:
-                        return self._tokenize_careful(pieces)
-                    index += 1
-                    append(Segment(tag, elements, index))
-                    continue
+        marked = MARK in text or MARK in head
+        unmark = unmarker(sc)
+        new, segment_class = _new_object, Segment
+        for raw in pieces:
+            parts = raw.split(elem)
+            tag = parts[0]
+            if marked and MARK in raw:
+                tag = unmark(tag)
+                elements = [
+                    [unmark(v) if MARK in v else v for v in p.split(comp)] if MARK in p else p.split(comp)
+                    for p in parts[1:]
+                ]
                 if len(tag) != TAG_LENGTH or tag == UNA_TAG or len(parts) > max_parts:
                     return self._tokenize_careful(pieces)
                 index += 1
-                append(unsplit(parts, index, comp))
-        else:
-            new, segment_class = _new_object, Segment
-            for raw in pieces:
-                parts = raw.split(elem)
-                tag = parts[0]
-                if len(tag) != TAG_LENGTH or tag == UNA_TAG or len(parts) > max_parts:
-                    return self._tokenize_careful(pieces)
-                index += 1
-                segment = new(segment_class)  # Segment.unsplit, inlined: one call less per segment
-                segment.tag, segment._parts, segment._elements = tag, parts, None
-                segment._component, segment.index, segment.repeats = comp, index, None
-                append(segment)
+                append(Segment(tag, elements, index))
+                continue
+            if len(tag) != TAG_LENGTH or tag == UNA_TAG or len(parts) > max_parts:
+                return self._tokenize_careful(pieces)
+            index += 1
+            segment = new(segment_class)  # Segment.unsplit, inlined: one call less per segment
+            segment.tag, segment._parts, segment._elements = tag, parts, None
+            segment._component, segment.index, segment.repeats = comp, index, None
+            append(segment)
         self._count = index
         return out
 

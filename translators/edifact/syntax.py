@@ -174,7 +174,7 @@ class Segment:
         parts = self._parts
         if parts is not None and first > 0:
             component = self._component
-            return [part.partition(component)[0] for part in parts[first:]]
+            return [part.partition(component)[0] if component in part else part for part in parts[first:]]
         return [comps[0] if comps else "" for comps in self.elements[first - 1 :]]
 
     def occurrences(self, element: int) -> list[list[str]]:

@@ -136,7 +136,8 @@ class DesadvReader(OrderReferences):
         if item is not None and tag not in ITEM_ENDS:
             self._item_segment(item, seg)
         elif tag == "CPS":
-            self._close_item()
+            if item is not None:
+                self._close_item()
             self.nodes.append(Node(seg.get(CPS_ID), seg.get(CPS_PARENT)))
             self.context = "CPS"
         elif tag == "LIN" and self.nodes:
