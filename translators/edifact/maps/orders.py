@@ -117,8 +117,17 @@ class OrdersReader:
         self.totals: dict[str, Any] = {}
 
     def read(self) -> PurchaseOrder:
-        feed = self.feed
+        feed, line_segments, triggers = self.feed, LINE_SEGMENTS, GROUP_TRIGGERS
         for seg in self.r.message.body:
+            # A segment of an open line outside any group goes straight to its reader (what feed does).
+            line, tag = self.line, seg.tag
+            if line is not None and self.context not in triggers:
+                take = line_segments.get(tag)
+                if take is not None:
+                    self.context = tag
+                    if not take(self, line, seg):
+                        self._line_extension(line, seg)
+                    continue
             feed(seg)
         self._close_line()
         if "po_number" not in self.head:
@@ -143,12 +152,16 @@ class OrdersReader:
                 self.context = tag
                 take = LINE_SEGMENTS.get(tag)
                 if take is None or not take(self, line, seg):
-                    self.context = "" if tag != "ALC" else "ALC-"
-                    line.lists["extensions"].append(extension(seg))
+                    self._line_extension(line, seg)
         elif self.context == "UNS":
             self._summary(seg)
         elif not self._in_group(self.lists, seg):
             self._header(seg)
+
+    def _line_extension(self, line: _Line, seg: Segment) -> None:
+        """A line segment without a canonical home: kept verbatim, and it closes the open group."""
+        self.context = "" if seg.tag != "ALC" else "ALC-"
+        line.lists["extensions"].append(extension(seg))
 
     def _in_group(self, lists: dict[str, list[Any]], seg: Segment) -> bool:
         """Segments inside the open NAD / RFF / PAT / TOD / ALC / PAC / SCC group."""
