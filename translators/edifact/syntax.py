@@ -155,6 +155,15 @@ class Segment:
         elements = self.elements
         return elements[element - 1] if element <= len(elements) else []
 
+    def components(self, element: int) -> list[str]:
+        """The components of one element ([] when absent), split afresh when the segment is unsplit (for
+        reading only: the segment does not keep them)."""
+        parts = self._parts
+        if parts is not None and element > 0:
+            return parts[element].split(self._component) if element < len(parts) else []
+        elements = self.elements
+        return elements[element - 1] if 0 < element <= len(elements) else []
+
     def composites(self, first: int, stop: int | None = None) -> list[list[str]]:
         """The component lists of elements ``first`` up to (not including) ``stop``, split afresh when the
         segment is unsplit (for reading only: the segment does not keep them)."""

@@ -96,15 +96,16 @@ class SharedValues:
         out = []
         kind = self.items
         instances = kind.instances
-        for position in range(element, min(element + count, seg.size() + 1)):
+        stop = element + count if count == 1 else min(element + count, seg.size() + 1)
+        for position in range(element, stop):
             key = seg.key(position)
             item = instances.get(key)
             if item is None:
-                comps = seg.composites(position, position + 1)[0]
-                value = comps[0]
-                if not value:
+                comps = seg.components(position)
+                if not comps or not comps[0]:
                     continue
                 item_kind, qualifier = codes.ITEM_ID.read(comps[1] if len(comps) > 1 else "")
-                item = kind.keep(key, ItemId.trusted(kind=item_kind, value=value, qualifier=qualifier))
+                fields = {"kind": item_kind, "value": comps[0], "qualifier": qualifier}
+                item = kind.keep(key, ItemId.trusted_fields(fields))
             out.append(item)
         return out
