@@ -178,13 +178,17 @@ class Segment:
         parts = self._parts
         return len(parts) - 1 if parts is not None else len(self.elements)
 
-    def firsts(self, first: int) -> list[str]:
-        """The first component of every element from ``first`` on ('' for an element without any)."""
+    def first_values(self, first: int) -> list[str]:
+        """The first component of every element from ``first`` on, blanks left out."""
         parts = self._parts
         if parts is not None and first > 0:
             component = self._component
-            return [part.partition(component)[0] if component in part else part for part in parts[first:]]
-        return [comps[0] if comps else "" for comps in self.elements[first - 1 :]]
+            return [
+                part.partition(component)[0] if component in part else part
+                for part in parts[first:]
+                if part and part[0] != component
+            ]
+        return [comps[0] for comps in self.elements[first - 1 :] if comps and comps[0]]
 
     def occurrences(self, element: int) -> list[list[str]]:
         """Every repetition of an element (syntax 4 repetition separator), the first one included."""

@@ -179,6 +179,9 @@ def test_unsplit_segments_read_like_split_ones(raw: str, other: str) -> None:
             assert lazy.get(element, component) == split.get(element, component)
         for stop in (None, element + 1, element + 3):
             assert lazy.composites(element, stop) == split.composites(element, stop)
+        assert lazy.components(element) == split.components(element)
+        assert lazy.first_values(element) == split.first_values(element)
+        assert lazy.key(element) == Segment.unsplit(parts, 4, ":").key(element)
     assert (lazy.tag, lazy.index, lazy.repeats) == ("QTY", 4, None)
     assert lazy.elements == split.elements and lazy == split
     for element in range(-1, len(parts) + 2):

@@ -254,8 +254,6 @@ class _Item:
     rarer ones as plain fields in ``lists`` (made on first use, validated per value when the item closes)."""
 
     __slots__ = (
-        "dates",
-        "descriptions",
         "items",
         "lists",
         "lots",
@@ -274,14 +272,13 @@ class _Item:
         self.shipped: Any = UNSET
         self.ordered: Any = UNSET
         self.unit_price: Any = UNSET
-        self.descriptions: list[str] = []
         self.lots: list[Doc] = []
         self.serial_numbers: list[str] = []
-        self.dates: list[Any] = []
-        self.lists: dict[str, list[Doc]] | None = None
+        self.lists: dict[str, list[Any]] | None = None
 
-    def more(self, field: str) -> list[Doc]:
-        """The list of a rarer field (references, notes, extensions), made on first use."""
+    def more(self, field: str) -> list[Any]:
+        """The list of a rarer field (descriptions, dates, references, notes, extensions), made on first
+        use."""
         lists = self.lists
         if lists is None:
             lists = self.lists = {}
@@ -292,8 +289,12 @@ class _Item:
 
     def build(self, shipped: Any) -> ShipItem:
         seg, lists = self.segment, self.lists
+        descriptions: tuple[Any, ...] = ()
+        dates: tuple[Any, ...] = ()
         references = notes = extensions = ()
         if lists:
+            descriptions = tuple(lists.get("descriptions", ()))
+            dates = tuple(lists.get("dates", ()))
             references = validated(Reference, lists.get("references"))
             notes = validated(Note, lists.get("notes"))
             extensions = validated(Extension, lists.get("extensions"))
@@ -307,10 +308,10 @@ class _Item:
                 "ordered_quantity": ordered if ordered is not UNSET else None,
                 "status_code": seg.get(2) or None,
                 "unit_price": unit_price if unit_price is not UNSET else None,
-                "descriptions": tuple(self.descriptions),
+                "descriptions": descriptions,
                 "lots": tuple([lot(fields) for fields in self.lots]),
                 "serial_numbers": tuple(self.serial_numbers),
-                "dates": tuple(self.dates),
+                "dates": dates,
                 "references": references,
                 "notes": notes,
                 "extensions": extensions,
@@ -337,10 +338,10 @@ def _item_gin(d: DesadvReader, item: _Item, seg: Segment) -> None:
     d.context = "PCI"
     qualifier = seg.get(GIN_QUALIFIER)
     if qualifier == codes.GIN_BATCH:
-        lots = [{"number": v, "quantity": None, "expiry": None} for v in seg.firsts(GIN_FIRST) if v]
+        lots = [{"number": v, "quantity": None, "expiry": None} for v in seg.first_values(GIN_FIRST)]
         item.lots.extend(lots)
     elif qualifier == codes.GIN_SERIAL:
-        item.serial_numbers.extend([v for v in seg.firsts(GIN_FIRST) if v])
+        item.serial_numbers.extend(seg.first_values(GIN_FIRST))
     else:
         _item_other(d, item, seg)
 
@@ -354,7 +355,7 @@ def _item_dtm(d: DesadvReader, item: _Item, seg: Segment) -> None:
         else:
             _item_other(d, item, seg)
     elif (date := d.values.date(d.r, seg)) is not None:
-        item.dates.append(date)
+        item.more("dates").append(date)
     else:
         _item_other(d, item, seg)
 
@@ -378,7 +379,7 @@ def _item_pia(d: DesadvReader, item: _Item, seg: Segment) -> None:
 def _item_imd(d: DesadvReader, item: _Item, seg: Segment) -> None:
     text = read_imd(seg)
     if text:
-        item.descriptions.append(text)
+        item.more("descriptions").append(text)
     else:
         _item_other(d, item, seg)
 
