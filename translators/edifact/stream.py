@@ -51,6 +51,7 @@ from translators.edifact.syntax import (
 from translators.errors import Location
 
 _new_object = object.__new__
+PRINTABLE_ASCII = "".join(map(chr, range(0x20, 0x7F)))
 
 
 class ByteStream(Protocol):
@@ -95,6 +96,7 @@ class SegmentStream:
         self.una_present = False
         self.findings: list[tuple[int, str, str]] = []
         self._invalid: re.Pattern[str] | None = None
+        self._printable_ascii_valid = False
 
     def _fill(self, minimum: int) -> bool:
         while len(self._buffer) < minimum:
@@ -165,6 +167,7 @@ class SegmentStream:
             self.service_chars = sc.with_repetition(NO_REPETITION)
         sc = self.service_chars
         self._invalid = self.charset.invalid_pattern(sc.delimiters() + sc.decimal)
+        self._printable_ascii_valid = self._invalid is None or self._invalid.search(PRINTABLE_ASCII) is None
 
     def _texts(self) -> Iterator[str]:
         term = self.service_chars.terminator.encode("latin-1")
@@ -352,7 +355,9 @@ class SegmentStream:
 
     def _find_invalid(self, text: str, term: str) -> None:
         invalid = self._invalid
-        if invalid is None or invalid.search(text) is None:
+        if invalid is None or (self._printable_ascii_valid and text.isascii() and text.isprintable()):
+            return  # every character is in the repertoire: no search needed
+        if invalid.search(text) is None:
             return
         for offset, raw in enumerate(text.split(term), self._count + 1):
             if (found := invalid.search(raw)) is not None:
