@@ -246,6 +246,8 @@ class SegmentStream:
     def _tokenize_batch(self, pieces: list[str], text: str) -> list[Segment]:
         """Split the segments of one chunk (``text``, released characters marked) with ``str.split``.
 
+        Segments without released characters keep their element strings, split into components only when
+        read (see ``Segment``); segments with released characters are split and restored at once.
         The loop handles the common case only: three-letter tags, no repetition separator, at most
         ``max_elements`` elements, no segment over ``max_segment_chars``. Any batch with something else
         is tokenised again, from the start, by ``_tokenize_careful``, which numbers, normalises, drops
@@ -285,7 +287,8 @@ class SegmentStream:
             if len(tag) != TAG_LENGTH or tag == UNA_TAG or len(parts) > max_parts:
                 return self._tokenize_careful(pieces)
             index += 1
-            segment = new(segment_class)  # Segment.unsplit, inlined: one call less per segment
+            # An unsplit Segment (see its docstring), made here: a constructor call per segment costs more.
+            segment = new(segment_class)
             segment.tag, segment._parts, segment._elements = tag, parts, None
             segment._component, segment.index, segment.repeats = comp, index, None
             append(segment)

@@ -68,14 +68,12 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-_new_object = object.__new__
-
-
 class Segment:
     """One tokenised segment: tag, elements as component lists, repeated occurrences when syntax 4.
 
     A segment from the tokeniser's fast path (no released characters, no repetition) keeps its element
-    strings and splits them into components only when asked: ``get`` cuts the one component it returns,
+    strings (``_parts``: the segment split at the element separator, tag first; ``_elements`` None) and
+    splits them into components only when asked: ``get`` cuts the one component it returns,
     ``elements`` splits every element once and keeps the lists. Most segments are read with ``get`` and
     then dropped, so the tokeniser allocates one list per segment instead of one per element (less work,
     and far fewer objects for the cyclic garbage collector to count and scan).
@@ -96,18 +94,6 @@ class Segment:
         self._component = ""
         self.index = index
         self.repeats = repeats
-
-    @classmethod
-    def unsplit(cls, parts: list[str], index: int, component: str) -> Segment:
-        """A segment from ``raw.split(element separator)`` (tag first), components split on demand."""
-        segment = _new_object(cls)
-        segment.tag = parts[0]
-        segment._parts = parts
-        segment._elements = None
-        segment._component = component
-        segment.index = index
-        segment.repeats = None
-        return segment
 
     @property
     def elements(self) -> list[list[str]]:
@@ -163,15 +149,6 @@ class Segment:
             return parts[element].split(self._component) if element < len(parts) else []
         elements = self.elements
         return elements[element - 1] if 0 < element <= len(elements) else []
-
-    def composites(self, first: int, stop: int | None = None) -> list[list[str]]:
-        """The component lists of elements ``first`` up to (not including) ``stop``, split afresh when the
-        segment is unsplit (for reading only: the segment does not keep them)."""
-        parts = self._parts
-        if parts is not None and first > 0:
-            component = self._component
-            return [part.split(component) for part in parts[first:stop]]
-        return self.elements[first - 1 : None if stop is None else stop - 1]
 
     def size(self) -> int:
         """The number of elements after the tag."""
