@@ -136,6 +136,14 @@ class Segment:
         elements = self.elements
         return tuple(elements[element - 1]) if 0 < element <= len(elements) else ()
 
+    def content_key(self) -> tuple[object, ...]:
+        """A hashable value equal for two segments exactly when their tags and elements are equal (for the
+        same component separator; repetitions beyond the first are not part of it)."""
+        parts = self._parts
+        if parts is not None:
+            return tuple(parts)
+        return (self.tag, *map(tuple, self.elements))
+
     def composite(self, element: int) -> list[str]:
         """All components of an element ([] when absent)."""
         elements = self.elements

@@ -5,6 +5,7 @@ built without re-validation against what validating them makes."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -104,6 +105,27 @@ def test_shared_values_give_the_documents_unshared_maps_give() -> None:
     assert first.lines[0].quantity is not first.lines[1].quantity
     assert first.lines[0].dates[0] is second.lines[1].dates[0]
     assert first.lines[0].unit_price is second.lines[0].unit_price
+
+
+def test_a_repeated_nad_is_read_once_and_each_document_keeps_its_own_contacts() -> None:
+    nad = b"NAD+BY+5412345000013::9++Buyer GmbH+Main St 1+Town++12345+DE'"
+
+    def with_party(message: bytes, contact: bytes) -> bytes:
+        message = message.replace(b"CUX+", nad + contact + b"CUX+")
+        return re.sub(rb"UNT\+\d+", b"UNT+%d" % message.count(b"'"), message)
+
+    first = with_party(orders("1", ["1"]), b"CTA+IC+:Anna'COM+0123:TE'")
+    second = with_party(orders("2", ["2"]), b"CTA+IC+:Bert'")
+    data = interchange(first, second)
+    shared = translate(data)
+    shared.raise_for_errors()
+    alone = tuple(map_message(m).document for m in EnvelopeReader(data))
+    assert shared.documents() == alone
+    one, two = shared.documents()
+    assert isinstance(one, PurchaseOrder) and isinstance(two, PurchaseOrder)
+    assert [c.name for c in one.parties[0].contacts] == ["Anna"]
+    assert [c.name for c in two.parties[0].contacts] == ["Bert"]
+    assert one.parties[0].address == two.parties[0].address
 
 
 def test_shared_values_stay_bounded() -> None:

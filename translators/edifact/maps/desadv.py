@@ -32,7 +32,6 @@ from translators.edifact.maps.common import (
     read_dtm,
     read_ftx,
     read_imd,
-    read_nad,
     read_rff,
     validated,
     without_empty,
@@ -196,6 +195,8 @@ class DesadvReader(OrderReferences):
             lists["measures"].append(read_mea(r, seg, None))
         elif tag == "RFF":
             self._reference(seg)
+        elif tag == "NAD":
+            lists["parties"].append(self.values.party(seg))
         elif tag in HEADER_READERS:
             field, reader = HEADER_READERS[tag]
             lists[field].append(reader(seg))
@@ -427,7 +428,6 @@ def _equipment(seg: Segment) -> Doc:
 
 
 HEADER_READERS: dict[str, tuple[str, Any]] = {
-    "NAD": ("parties", read_nad),
     "FTX": ("notes", read_ftx),
     "TDT": ("carriers", terms.read_tdt),
     "TOD": ("fob", terms.read_tod),

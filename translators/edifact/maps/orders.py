@@ -211,6 +211,8 @@ class OrdersReader:
                 self.head["release_number"] = seg.get(1, 2)
             else:
                 lists["references"].append(read_rff(seg))
+        elif tag == "NAD":
+            lists["parties"].append(self.values.party(seg))
         elif tag in HEADER_READERS:
             field, reader = HEADER_READERS[tag]
             lists[field].append(reader(seg))
@@ -368,7 +370,6 @@ LINE_SEGMENTS: dict[str, LineSegment] = {
     "SCC": lambda _o, _line, _seg: True,
 }
 HEADER_READERS: dict[str, tuple[str, Callable[[Segment], Doc]]] = {
-    "NAD": ("parties", read_nad),
     "FTX": ("notes", read_ftx),
     "PAT": ("terms", terms.read_pat),
     "TDT": ("carriers", terms.read_tdt),

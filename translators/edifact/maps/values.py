@@ -21,7 +21,7 @@ from typing import Any
 
 from translators.canonical import DateRef, ItemId, Money, Price, Quantity
 from translators.edifact.maps import codes
-from translators.edifact.maps.common import Reader
+from translators.edifact.maps.common import Doc, Reader, read_nad
 from translators.edifact.syntax import Segment
 
 Key = Hashable
@@ -54,6 +54,7 @@ class SharedValues:
         self.prices = Kind(limit)
         self.items = Kind(limit)
         self.dates = Kind(limit)
+        self.parties = Kind(limit)
 
     def quantity(self, r: Reader, seg: Segment) -> Quantity | None:
         """QTY C186 (value 6060, unit 6411) as a Quantity; None when the value is empty."""
@@ -90,6 +91,16 @@ class SharedValues:
             money = Money.trusted(amount=amount, currency=currency)
             found = self.prices.keep(key, Price.trusted(amount=money, basis=seg.get(1, 3) or None))
         return found
+
+    def party(self, seg: Segment) -> Doc:
+        """NAD as Party fields (``read_nad``). The same NAD again (the buyer, supplier and delivery party of
+        every message of a file) is read once: each call gets its own dict and contact list, the one place
+        a reader adds to later (CTA/COM); the ids and address inside are shared and never changed."""
+        key = seg.content_key()
+        found: Doc | None = self.parties.instances.get(key)
+        if found is None:
+            found = self.parties.keep(key, read_nad(seg))
+        return {**found, "contacts": []}
 
     def item_ids(self, seg: Segment, element: int, count: int = 1) -> list[ItemId]:
         """Item ids of LIN C212 (``count`` 1) or of PIA's five C212 composites, blanks left out."""
