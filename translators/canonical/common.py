@@ -27,8 +27,12 @@ IMMUTABLE_DEFAULTS = (str, int, tuple, type(None), type(PydanticUndefined))
 
 _REQUIRED: Any = object()
 _TEMPLATES: dict[type[BaseModel], tuple[dict[str, Any], set[str]]] = {}
-_set_attribute = object.__setattr__
 _new_object = object.__new__
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+"""The setters of BaseModel's slots, taken once (``object.__setattr__`` looks each one up per call)."""
 
 
 class CanonicalModel(BaseModel):
@@ -47,14 +51,20 @@ class CanonicalModel(BaseModel):
         keeps the garbage collector's work on large documents down. Anything else must use the
         validating constructor.
         """
-        template, all_fields = _TEMPLATES.get(cls) or _template(cls)
-        fields = template.copy()
-        fields.update(values)
+        template = (_TEMPLATES.get(cls) or _template(cls))[0]
+        return cls.trusted_fields({**template, **values})
+
+    @classmethod
+    def trusted_fields(cls, fields: dict[str, Any]) -> Self:
+        """``trusted`` for a caller that already holds every field, in declaration order: the instance
+        takes ``fields`` over as its ``__dict__`` (no copy, no defaults filled in), so the caller must not
+        touch the dict afterwards. For the hottest builders only; the same contract as ``trusted``."""
+        all_fields = (_TEMPLATES.get(cls) or _template(cls))[1]
         instance = _new_object(cls)
-        _set_attribute(instance, "__dict__", fields)
-        _set_attribute(instance, "__pydantic_fields_set__", all_fields)
-        _set_attribute(instance, "__pydantic_extra__", None)
-        _set_attribute(instance, "__pydantic_private__", None)
+        _set_dict(instance, fields)
+        _set_fields_set(instance, all_fields)
+        _set_extra(instance, None)
+        _set_private(instance, None)
         return instance
 
 

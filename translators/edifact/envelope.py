@@ -71,16 +71,19 @@ class EnvelopeReader:
         stream = self.stream
         service = SERVICE_TAGS
         for batch in stream.batches():
+            message = self._message
+            append = message.segments.append if message is not None else None
             for seg in batch:
-                message = self._message
-                if message is not None and seg.tag not in service:
-                    message.segments.append(seg)
+                if append is not None and seg.tag not in service:
+                    append(seg)
                     continue
                 done = self._service(seg)
                 if stream.findings:
                     self._charset_findings(seg.index, done or self._message)
                 if done is not None:
                     yield done
+                message = self._message
+                append = message.segments.append if message is not None else None
             if self._message is not None:
                 self._check_message_size(self._message)
             if stream.findings:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from itertools import repeat
 from typing import Protocol
 
 from translators.edifact.charsets import SyntaxCharset, charset_for, decode
@@ -50,6 +49,9 @@ from translators.edifact.syntax import (
     Segment,
 )
 from translators.errors import Location
+
+_new_object = object.__new__
+PRINTABLE_ASCII = "".join(map(chr, range(0x20, 0x7F)))
 
 
 class ByteStream(Protocol):
@@ -94,6 +96,7 @@ class SegmentStream:
         self.una_present = False
         self.findings: list[tuple[int, str, str]] = []
         self._invalid: re.Pattern[str] | None = None
+        self._printable_ascii_valid = False
 
     def _fill(self, minimum: int) -> bool:
         while len(self._buffer) < minimum:
@@ -164,6 +167,7 @@ class SegmentStream:
             self.service_chars = sc.with_repetition(NO_REPETITION)
         sc = self.service_chars
         self._invalid = self.charset.invalid_pattern(sc.delimiters() + sc.decimal)
+        self._printable_ascii_valid = self._invalid is None or self._invalid.search(PRINTABLE_ASCII) is None
 
     def _texts(self) -> Iterator[str]:
         term = self.service_chars.terminator.encode("latin-1")
@@ -242,6 +246,8 @@ class SegmentStream:
     def _tokenize_batch(self, pieces: list[str], text: str) -> list[Segment]:
         """Split the segments of one chunk (``text``, released characters marked) with ``str.split``.
 
+        Segments without released characters keep their element strings, split into components only when
+        read (see ``Segment``); segments with released characters are split and restored at once.
         The loop handles the common case only: three-letter tags, no repetition separator, at most
         ``max_elements`` elements, no segment over ``max_segment_chars``. Any batch with something else
         is tokenised again, from the start, by ``_tokenize_careful``, which numbers, normalises, drops
@@ -258,35 +264,34 @@ class SegmentStream:
             return self._tokenize_careful(pieces)
         elem, comp = sc.element, sc.component
         max_parts = self.limits.max_elements + 1
-        split, comps = str.split, repeat(comp)
         out: list[Segment] = []
         append = out.append
         index = self._count
-        if MARK in text or MARK in head:
-            unmark = unmarker(sc)
-            for raw in pieces:
-                parts = raw.split(elem)
-                tag = parts[0]
-                if MARK in raw:
-                    tag = unmark(tag)
-                    elements = [
-                        [unmark(v) if MARK in v else v for v in p.split(comp)] if MARK in p else p.split(comp)
-                        for p in parts[1:]
-                    ]
-                else:
-                    elements = list(map(split, parts[1:], comps))
+        marked = MARK in text or MARK in head
+        unmark = unmarker(sc)
+        new, segment_class = _new_object, Segment
+        for raw in pieces:
+            parts = raw.split(elem)
+            tag = parts[0]
+            if marked and MARK in raw:
+                tag = unmark(tag)
+                elements = [
+                    [unmark(v) if MARK in v else v for v in p.split(comp)] if MARK in p else p.split(comp)
+                    for p in parts[1:]
+                ]
                 if len(tag) != TAG_LENGTH or tag == UNA_TAG or len(parts) > max_parts:
                     return self._tokenize_careful(pieces)
                 index += 1
                 append(Segment(tag, elements, index))
-        else:
-            for raw in pieces:
-                parts = raw.split(elem)
-                tag = parts[0]
-                if len(tag) != TAG_LENGTH or tag == UNA_TAG or len(parts) > max_parts:
-                    return self._tokenize_careful(pieces)
-                index += 1
-                append(Segment(tag, list(map(split, parts[1:], comps)), index))
+                continue
+            if len(tag) != TAG_LENGTH or tag == UNA_TAG or len(parts) > max_parts:
+                return self._tokenize_careful(pieces)
+            index += 1
+            # An unsplit Segment (see its docstring), made here: a constructor call per segment costs more.
+            segment = new(segment_class)
+            segment.tag, segment._parts, segment._elements = tag, parts, None
+            segment._component, segment.index, segment.repeats = comp, index, None
+            append(segment)
         self._count = index
         return out
 
@@ -353,7 +358,9 @@ class SegmentStream:
 
     def _find_invalid(self, text: str, term: str) -> None:
         invalid = self._invalid
-        if invalid is None or invalid.search(text) is None:
+        if invalid is None or (self._printable_ascii_valid and text.isascii() and text.isprintable()):
+            return  # every character is in the repertoire: no search needed
+        if invalid.search(text) is None:
             return
         for offset, raw in enumerate(text.split(term), self._count + 1):
             if (found := invalid.search(raw)) is not None:

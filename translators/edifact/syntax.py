@@ -69,9 +69,17 @@ DEFAULT_LIMITS = Limits()
 
 
 class Segment:
-    """One tokenised segment: tag, elements as component lists, repeated occurrences when syntax 4."""
+    """One tokenised segment: tag, elements as component lists, repeated occurrences when syntax 4.
 
-    __slots__ = ("elements", "index", "repeats", "tag")
+    A segment from the tokeniser's fast path (no released characters, no repetition) keeps its element
+    strings (``_parts``: the segment split at the element separator, tag first; ``_elements`` None) and
+    splits them into components only when asked: ``get`` cuts the one component it returns,
+    ``elements`` splits every element once and keeps the lists. Most segments are read with ``get`` and
+    then dropped, so the tokeniser allocates one list per segment instead of one per element (less work,
+    and far fewer objects for the cyclic garbage collector to count and scan).
+    """
+
+    __slots__ = ("_component", "_elements", "_parts", "index", "repeats", "tag")
 
     def __init__(
         self,
@@ -81,20 +89,91 @@ class Segment:
         repeats: dict[int, list[list[str]]] | None = None,
     ) -> None:
         self.tag = tag
-        self.elements = elements
+        self._elements: list[list[str]] | None = elements
+        self._parts: list[str] | None = None
+        self._component = ""
         self.index = index
         self.repeats = repeats
 
+    @property
+    def elements(self) -> list[list[str]]:
+        """Every element as its list of components (split once, then kept)."""
+        elements = self._elements
+        if elements is None:
+            parts, component = self._parts or [""], self._component
+            elements = self._elements = [part.split(component) for part in parts[1:]]
+            self._parts = None
+        return elements
+
+    @elements.setter
+    def elements(self, elements: list[list[str]]) -> None:
+        self._elements = elements
+        self._parts = None
+
     def get(self, element: int, component: int = 1) -> str:
         """A component value, '' when absent."""
+        parts = self._parts
+        if parts is not None and element > 0:
+            if element >= len(parts):
+                return ""
+            value = parts[element]
+            if component == 1:
+                return value.partition(self._component)[0]
+            if component > 1:
+                comps = value.split(self._component, component)
+                return comps[component - 1] if len(comps) >= component else ""
         try:
             return self.elements[element - 1][component - 1]
         except IndexError:
             return ""
 
+    def key(self, element: int) -> str | tuple[str, ...]:
+        """A hashable value equal for two segments exactly when the element's components are equal (for
+        the same component separator): the element text when unsplit, else the tuple of components."""
+        parts = self._parts
+        if parts is not None and element > 0:
+            return parts[element] if element < len(parts) else ()
+        elements = self.elements
+        return tuple(elements[element - 1]) if 0 < element <= len(elements) else ()
+
+    def content_key(self) -> tuple[object, ...]:
+        """A hashable value equal for two segments exactly when their tags and elements are equal (for the
+        same component separator; repetitions beyond the first are not part of it)."""
+        parts = self._parts
+        if parts is not None:
+            return tuple(parts)
+        return (self.tag, *map(tuple, self.elements))
+
     def composite(self, element: int) -> list[str]:
         """All components of an element ([] when absent)."""
-        return self.elements[element - 1] if element <= len(self.elements) else []
+        elements = self.elements
+        return elements[element - 1] if element <= len(elements) else []
+
+    def components(self, element: int) -> list[str]:
+        """The components of one element ([] when absent), split afresh when the segment is unsplit (for
+        reading only: the segment does not keep them)."""
+        parts = self._parts
+        if parts is not None and element > 0:
+            return parts[element].split(self._component) if element < len(parts) else []
+        elements = self.elements
+        return elements[element - 1] if 0 < element <= len(elements) else []
+
+    def size(self) -> int:
+        """The number of elements after the tag."""
+        parts = self._parts
+        return len(parts) - 1 if parts is not None else len(self.elements)
+
+    def first_values(self, first: int) -> list[str]:
+        """The first component of every element from ``first`` on, blanks left out."""
+        parts = self._parts
+        if parts is not None and first > 0:
+            component = self._component
+            return [
+                part.partition(component)[0] if component in part else part
+                for part in parts[first:]
+                if part and part[0] != component
+            ]
+        return [comps[0] for comps in self.elements[first - 1 :] if comps and comps[0]]
 
     def occurrences(self, element: int) -> list[list[str]]:
         """Every repetition of an element (syntax 4 repetition separator), the first one included."""

@@ -5,6 +5,7 @@ built without re-validation against what validating them makes."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -21,7 +22,7 @@ from translators.edifact.maps.values import Kind
 from translators.edifact.outbound import render_documents
 from translators.edifact.render import InterchangeSpec
 from translators.edifact.stream import SegmentStream
-from translators.edifact.syntax import DEFAULT_CHARS, Limits, ServiceChars
+from translators.edifact.syntax import DEFAULT_CHARS, Limits, Segment, ServiceChars
 from translators.edifact.translate import map_message, translate
 from translators.errors import TranslatorError
 
@@ -106,6 +107,27 @@ def test_shared_values_give_the_documents_unshared_maps_give() -> None:
     assert first.lines[0].unit_price is second.lines[0].unit_price
 
 
+def test_a_repeated_nad_is_read_once_and_each_document_keeps_its_own_contacts() -> None:
+    nad = b"NAD+BY+5412345000013::9++Buyer GmbH+Main St 1+Town++12345+DE'"
+
+    def with_party(message: bytes, contact: bytes) -> bytes:
+        message = message.replace(b"CUX+", nad + contact + b"CUX+")
+        return re.sub(rb"UNT\+\d+", b"UNT+%d" % message.count(b"'"), message)
+
+    first = with_party(orders("1", ["1"]), b"CTA+IC+:Anna'COM+0123:TE'")
+    second = with_party(orders("2", ["2"]), b"CTA+IC+:Bert'")
+    data = interchange(first, second)
+    shared = translate(data)
+    shared.raise_for_errors()
+    alone = tuple(map_message(m).document for m in EnvelopeReader(data))
+    assert shared.documents() == alone
+    one, two = shared.documents()
+    assert isinstance(one, PurchaseOrder) and isinstance(two, PurchaseOrder)
+    assert [c.name for c in one.parties[0].contacts] == ["Anna"]
+    assert [c.name for c in two.parties[0].contacts] == ["Bert"]
+    assert one.parties[0].address == two.parties[0].address
+
+
 def test_shared_values_stay_bounded() -> None:
     kind = Kind(limit=2)
     made = [Quantity.model_validate({"value": v, "unit": "PCE"}) for v in ("1", "2", "3")]
@@ -161,3 +183,35 @@ def test_translation_with_tiny_share_limits_is_unchanged(limit: int, monkeypatch
     monkeypatch.setattr(module, "SHARED_PER_KIND", limit)
     monkeypatch.setattr(module.SharedValues.__init__, "__defaults__", (limit,))
     assert translate(data).documents() == expected
+
+
+raw_segments = st.text(alphabet="AB1:+ ", max_size=16).map(lambda s: "QTY+" + s)
+
+
+def unsplit(raw: str) -> Segment:
+    """A segment as the tokeniser's fast path makes it (element strings kept, components split later)."""
+    [segment] = stream_for(DEFAULT_CHARS, Limits())._tokenize_batch([raw], raw)
+    assert segment._parts is not None
+    return segment
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw_segments, raw_segments)
+def test_unsplit_segments_read_like_split_ones(raw: str, other: str) -> None:
+    parts, other_parts = raw.split("+"), other.split("+")
+    same = [p.split(":") for p in parts[1:2]] == [p.split(":") for p in other_parts[1:2]]
+    assert (unsplit(raw).key(1) == unsplit(other).key(1)) == same
+    lazy = unsplit(raw)
+    split = Segment(parts[0], [p.split(":") for p in parts[1:]], 8)
+    for element in range(1, len(parts) + 2):
+        for component in range(1, 5):
+            assert lazy.get(element, component) == split.get(element, component)
+        assert lazy.components(element) == split.components(element)
+        assert lazy.first_values(element) == split.first_values(element)
+        assert lazy.key(element) == unsplit(raw).key(element)
+    assert lazy.size() == split.size()
+    assert (lazy.tag, lazy.index, lazy.repeats) == ("QTY", 8, None)
+    assert lazy.elements == split.elements and lazy == split
+    for element in range(-1, len(parts) + 2):
+        for component in range(-1, 5):
+            assert unsplit(raw).get(element, component) == split.get(element, component)

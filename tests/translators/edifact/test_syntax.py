@@ -110,6 +110,15 @@ def test_unoa_repertoire_warns_and_strict_mode_rejects() -> None:
     assert strict[0].errors[0].location.segment_tag == "FTX"
 
 
+@pytest.mark.parametrize("char", [b"\x07", b"\x7f", b"\x85"])
+def test_unoc_control_characters_warn_in_otherwise_printable_data(char: bytes) -> None:
+    data = b"UNB+UNOC:3+S+R+200101:1200+9'UNH+1+X:D:96A:UN'FTX+A+++ok" + char + b"'UNT+3+1'UNZ+1+9'"
+    (message,) = list(EnvelopeReader(data))
+    assert [w.location.segment_tag for w in message.warnings] == ["FTX"]
+    (clean,) = list(EnvelopeReader(data.replace(char, b"")))
+    assert not clean.warnings
+
+
 def test_stream_input_reads_in_bounded_chunks() -> None:
     summaries, messages = read_interchanges(io.BytesIO(BASIC), Limits(chunk_bytes=5))
     assert summaries[0].header.reference == "REF1"

@@ -9,7 +9,7 @@ A line-level RFF+ON assigns an item (and its package) to an order when one DESAD
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from translators.canonical import (
@@ -32,7 +32,6 @@ from translators.edifact.maps.common import (
     read_dtm,
     read_ftx,
     read_imd,
-    read_nad,
     read_rff,
     validated,
     without_empty,
@@ -98,9 +97,13 @@ class DesadvReader(OrderReferences):
         return self.order
 
     def read(self) -> ShipNotice:
-        feed = self.feed
+        feed, in_item, ends = self.feed, ITEM_SEGMENTS.get, ITEM_ENDS
         for seg in self.r.message.body:
-            feed(seg)
+            item = self.item
+            if item is not None and seg.tag not in ends:
+                (in_item(seg.tag) or _item_other)(self, item, seg)
+            else:
+                feed(seg)
         self._close_item()
         if "shipment_id" not in self.head:
             raise self.r.missing("BGM")
@@ -132,7 +135,8 @@ class DesadvReader(OrderReferences):
         if item is not None and tag not in ITEM_ENDS:
             self._item_segment(item, seg)
         elif tag == "CPS":
-            self._close_item()
+            if item is not None:
+                self._close_item()
             self.nodes.append(Node(seg.get(CPS_ID), seg.get(CPS_PARENT)))
             self.context = "CPS"
         elif tag == "LIN" and self.nodes:
@@ -191,6 +195,8 @@ class DesadvReader(OrderReferences):
             lists["measures"].append(read_mea(r, seg, None))
         elif tag == "RFF":
             self._reference(seg)
+        elif tag == "NAD":
+            lists["parties"].append(self.values.party(seg))
         elif tag in HEADER_READERS:
             field, reader = HEADER_READERS[tag]
             lists[field].append(reader(seg))
@@ -232,53 +238,7 @@ class DesadvReader(OrderReferences):
         self.context = "LIN"
 
     def _item_segment(self, item: _Item, seg: Segment) -> None:
-        tag, r = seg.tag, self.r
-        if tag in ("PCI", "GIN") or (tag == "DTM" and self.context == "PCI"):
-            self._item_marking(item, seg)
-        elif tag == "QTY":
-            self._item_qty(item, seg)
-        elif tag == "PIA":
-            item.items.extend(self.values.item_ids(seg, 2, 5))
-        elif tag == "IMD" and (text := read_imd(seg)):
-            item.descriptions.append(text)
-        elif tag == "PRI" and item.unit_price is UNSET:
-            item.unit_price = self.values.price(r, seg, None)
-        elif tag == "RFF" and seg.get(1, 1) == RFF_ORDER and item.order is None:
-            item.order = seg.get(1, 2)
-        elif tag == "RFF":
-            item.lists["references"].append(read_rff(seg))
-        elif tag == "FTX":
-            item.lists["notes"].append(read_ftx(seg))
-        elif tag == "DTM" and (date := self.values.date(r, seg)) is not None:
-            item.dates.append(date)
-        else:
-            item.lists["extensions"].append(extension(seg))
-
-    def _item_qty(self, item: _Item, seg: Segment) -> None:
-        qualifier, quantity = seg.get(1, 1), self.values.quantity(self.r, seg)
-        if qualifier == codes.QTY_DESPATCHED and item.shipped is UNSET:
-            item.shipped = quantity
-        elif qualifier == codes.QTY_ORDERED and item.ordered is UNSET:
-            item.ordered = quantity
-        elif self.context == "PCI" and item.lots and item.lots[-1].get("quantity") is None:
-            item.lots[-1]["quantity"] = quantity
-        else:
-            item.lists["extensions"].append(extension(seg))
-
-    def _item_marking(self, item: _Item, seg: Segment) -> None:
-        """PCI group of a line: GIN BX lots (DTM+36 expiry, QTY), GIN BN serial numbers."""
-        self.context = "PCI"
-        tag = seg.tag
-        qualifier = seg.get(GIN_QUALIFIER) if tag == "GIN" else None
-        if qualifier == codes.GIN_BATCH:
-            item.lots.extend({"number": v} for v in _gin_values(seg))
-        elif qualifier == codes.GIN_SERIAL:
-            item.serial_numbers.extend(_gin_values(seg))
-        elif tag == "DTM" and item.lots and seg.get(1, 1) == "36":
-            date = self.values.date(self.r, seg)
-            item.lots[-1]["expiry"] = date.date if date else None
-        elif tag != "PCI" or seg.get(PCI_MARKS):
-            item.lists["extensions"].append(extension(seg))
+        (ITEM_SEGMENTS.get(seg.tag) or _item_other)(self, item, seg)
 
     def _close_item(self) -> None:
         item, self.item = self.item, None
@@ -292,11 +252,9 @@ class DesadvReader(OrderReferences):
 
 class _Item:
     """Mutable collector for one LIN group of the CPS hierarchy: the values every item has in slots, the
-    rarer ones as plain fields in ``lists`` (validated per value when the item closes)."""
+    rarer ones as plain fields in ``lists`` (made on first use, validated per value when the item closes)."""
 
     __slots__ = (
-        "dates",
-        "descriptions",
         "items",
         "lists",
         "lots",
@@ -315,34 +273,149 @@ class _Item:
         self.shipped: Any = UNSET
         self.ordered: Any = UNSET
         self.unit_price: Any = UNSET
-        self.descriptions: list[str] = []
         self.lots: list[Doc] = []
         self.serial_numbers: list[str] = []
-        self.dates: list[Any] = []
-        self.lists: defaultdict[str, list[Doc]] = defaultdict(list)
+        self.lists: dict[str, list[Any]] | None = None
+
+    def more(self, field: str) -> list[Any]:
+        """The list of a rarer field (descriptions, dates, references, notes, extensions), made on first
+        use."""
+        lists = self.lists
+        if lists is None:
+            lists = self.lists = {}
+        found = lists.get(field)
+        if found is None:
+            found = lists[field] = []
+        return found
 
     def build(self, shipped: Any) -> ShipItem:
         seg, lists = self.segment, self.lists
-        return ShipItem.trusted(
-            line_number=seg.get(1) or None,
-            items=tuple(self.items),
-            shipped_quantity=shipped,
-            ordered_quantity=self.ordered if self.ordered is not UNSET else None,
-            status_code=seg.get(2) or None,
-            unit_price=self.unit_price if self.unit_price is not UNSET else None,
-            descriptions=tuple(self.descriptions),
-            lots=tuple(Lot.trusted(**lot) for lot in self.lots),
-            serial_numbers=tuple(self.serial_numbers),
-            dates=tuple(self.dates),
-            references=validated(Reference, lists.get("references")),
-            notes=validated(Note, lists.get("notes")),
-            extensions=validated(Extension, lists.get("extensions")),
+        descriptions: tuple[Any, ...] = ()
+        dates: tuple[Any, ...] = ()
+        references = notes = extensions = ()
+        if lists:
+            descriptions = tuple(lists.get("descriptions", ()))
+            dates = tuple(lists.get("dates", ()))
+            references = validated(Reference, lists.get("references"))
+            notes = validated(Note, lists.get("notes"))
+            extensions = validated(Extension, lists.get("extensions"))
+        lot = Lot.trusted_fields
+        ordered, unit_price = self.ordered, self.unit_price
+        return ShipItem.trusted_fields(
+            {
+                "line_number": seg.get(1) or None,
+                "items": tuple(self.items),
+                "shipped_quantity": shipped,
+                "ordered_quantity": ordered if ordered is not UNSET else None,
+                "status_code": seg.get(2) or None,
+                "unit_price": unit_price if unit_price is not UNSET else None,
+                "descriptions": descriptions,
+                "lots": tuple([lot(fields) for fields in self.lots]),
+                "serial_numbers": tuple(self.serial_numbers),
+                "dates": dates,
+                "references": references,
+                "notes": notes,
+                "extensions": extensions,
+            }
         )
 
 
-def _gin_values(seg: Segment) -> list[str]:
-    """The first component of every element from GIN_FIRST on, blanks left out."""
-    return [comps[0] for comps in seg.elements[GIN_FIRST - 1 :] if comps and comps[0]]
+ItemSegment = Callable[[DesadvReader, _Item, Segment], None]
+
+
+def _item_other(d: DesadvReader, item: _Item, seg: Segment) -> None:
+    item.more("extensions").append(extension(seg))
+
+
+def _item_pci(d: DesadvReader, item: _Item, seg: Segment) -> None:
+    """PCI opens the marking group of a line (lots, serial numbers); its own marks are kept verbatim."""
+    d.context = "PCI"
+    if seg.get(PCI_MARKS):
+        _item_other(d, item, seg)
+
+
+def _item_gin(d: DesadvReader, item: _Item, seg: Segment) -> None:
+    """GIN BX lots, GIN BN serial numbers."""
+    d.context = "PCI"
+    qualifier = seg.get(GIN_QUALIFIER)
+    if qualifier == codes.GIN_BATCH:
+        lots = [{"number": v, "quantity": None, "expiry": None} for v in seg.first_values(GIN_FIRST)]
+        item.lots.extend(lots)
+    elif qualifier == codes.GIN_SERIAL:
+        item.serial_numbers.extend(seg.first_values(GIN_FIRST))
+    else:
+        _item_other(d, item, seg)
+
+
+def _item_dtm(d: DesadvReader, item: _Item, seg: Segment) -> None:
+    """In the marking group DTM+36 is the expiry of the last lot; otherwise a date of the line."""
+    if d.context == "PCI":
+        if item.lots and seg.get(1, 1) == "36":
+            date = d.values.date(d.r, seg)
+            item.lots[-1]["expiry"] = date.date if date else None
+        else:
+            _item_other(d, item, seg)
+    elif (date := d.values.date(d.r, seg)) is not None:
+        item.more("dates").append(date)
+    else:
+        _item_other(d, item, seg)
+
+
+def _item_qty(d: DesadvReader, item: _Item, seg: Segment) -> None:
+    qualifier, quantity = seg.get(1, 1), d.values.quantity(d.r, seg)
+    if qualifier == codes.QTY_DESPATCHED and item.shipped is UNSET:
+        item.shipped = quantity
+    elif qualifier == codes.QTY_ORDERED and item.ordered is UNSET:
+        item.ordered = quantity
+    elif d.context == "PCI" and item.lots and item.lots[-1]["quantity"] is None:
+        item.lots[-1]["quantity"] = quantity
+    else:
+        _item_other(d, item, seg)
+
+
+def _item_pia(d: DesadvReader, item: _Item, seg: Segment) -> None:
+    item.items.extend(d.values.item_ids(seg, 2, 5))
+
+
+def _item_imd(d: DesadvReader, item: _Item, seg: Segment) -> None:
+    text = read_imd(seg)
+    if text:
+        item.more("descriptions").append(text)
+    else:
+        _item_other(d, item, seg)
+
+
+def _item_pri(d: DesadvReader, item: _Item, seg: Segment) -> None:
+    if item.unit_price is UNSET:
+        item.unit_price = d.values.price(d.r, seg, None)
+    else:
+        _item_other(d, item, seg)
+
+
+def _item_rff(d: DesadvReader, item: _Item, seg: Segment) -> None:
+    """RFF+ON assigns the line (and its package) to an order; other references are kept."""
+    if seg.get(1, 1) == RFF_ORDER and item.order is None:
+        item.order = seg.get(1, 2)
+    else:
+        item.more("references").append(read_rff(seg))
+
+
+def _item_ftx(d: DesadvReader, item: _Item, seg: Segment) -> None:
+    item.more("notes").append(read_ftx(seg))
+
+
+ITEM_SEGMENTS: dict[str, ItemSegment] = {
+    "PCI": _item_pci,
+    "GIN": _item_gin,
+    "DTM": _item_dtm,
+    "QTY": _item_qty,
+    "PIA": _item_pia,
+    "IMD": _item_imd,
+    "PRI": _item_pri,
+    "RFF": _item_rff,
+    "FTX": _item_ftx,
+}
+"""What each segment of an open LIN group does; any other segment is kept as an extension."""
 
 
 def _equipment(seg: Segment) -> Doc:
@@ -355,7 +428,6 @@ def _equipment(seg: Segment) -> Doc:
 
 
 HEADER_READERS: dict[str, tuple[str, Any]] = {
-    "NAD": ("parties", read_nad),
     "FTX": ("notes", read_ftx),
     "TDT": ("carriers", terms.read_tdt),
     "TOD": ("fob", terms.read_tod),

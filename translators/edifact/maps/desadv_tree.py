@@ -7,26 +7,41 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from translators.edifact.maps.common import without_empty
+from translators.canonical import DateRef, Extension, Mark, Measure, Pack, Reference, Tare
+from translators.edifact.maps.common import validated
 
 Doc = dict[str, Any]
 
 
-@dataclass
 class Node:
     """One CPS group."""
 
-    id: str
-    parent: str
-    measures: list[Doc] = field(default_factory=list)
-    marks: list[Doc] = field(default_factory=list)
-    sscc: str | None = None
-    tracking: str | None = None
-    references: list[Doc] = field(default_factory=list)
-    dates: list[Doc] = field(default_factory=list)
-    items: list[tuple[str | None, Any]] = field(default_factory=list)
-    extensions: list[Doc] = field(default_factory=list)
-    children: list[Node] = field(default_factory=list)
+    __slots__ = (
+        "children",
+        "dates",
+        "extensions",
+        "id",
+        "items",
+        "marks",
+        "measures",
+        "parent",
+        "references",
+        "sscc",
+        "tracking",
+    )
+
+    def __init__(self, node_id: str, parent: str) -> None:
+        self.id = node_id
+        self.parent = parent
+        self.measures: list[Doc] = []
+        self.marks: list[Doc] = []
+        self.sscc: str | None = None
+        self.tracking: str | None = None
+        self.references: list[Doc] = []
+        self.dates: list[Doc] = []
+        self.items: list[tuple[str | None, Any]] = []
+        self.extensions: list[Doc] = []
+        self.children: list[Node] = []
 
     @property
     def packaged(self) -> bool:
@@ -41,7 +56,7 @@ class Node:
         return found
 
     def order_key(self, default: str | None) -> str | None:
-        items = self.all_items()
+        items = self.all_items() if self.children else self.items
         return items[0][0] if items and items[0][0] is not None else default
 
 
@@ -58,31 +73,41 @@ def link(nodes: list[Node]) -> list[Node]:
     return roots
 
 
-def to_pack(node: Node) -> Doc:
-    return without_empty(
+def to_pack(node: Node) -> Pack:
+    """The node as a Pack: the read values validated one list at a time, the items already built."""
+    marks, measures, references, dates, extensions = (
+        node.marks,
+        node.measures,
+        node.references,
+        node.dates,
+        node.extensions,
+    )
+    items = node.items if not node.children else node.all_items()
+    return Pack.trusted_fields(
         {
             "sscc": node.sscc,
             "tracking_number": node.tracking,
-            "marks": node.marks,
-            "measures": node.measures,
-            "references": node.references,
-            "dates": node.dates,
-            "items": [item for _, item in node.all_items()],
-            "extensions": node.extensions,
+            "marks": validated(Mark, marks) if marks else (),
+            "measures": validated(Measure, measures) if measures else (),
+            "references": validated(Reference, references) if references else (),
+            "dates": validated(DateRef, dates) if dates else (),
+            "items": tuple([item for _, item in items]),
+            "extensions": validated(Extension, extensions) if extensions else (),
         }
     )
 
 
-def to_tare(node: Node) -> Doc:
-    return without_empty(
+def to_tare(node: Node) -> Tare:
+    marks, measures, references, extensions = node.marks, node.measures, node.references, node.extensions
+    return Tare.trusted_fields(
         {
             "sscc": node.sscc,
-            "marks": node.marks,
-            "measures": node.measures,
-            "references": node.references,
-            "packs": [to_pack(child) for child in node.children],
-            "items": [item for _, item in node.items],
-            "extensions": node.extensions,
+            "marks": validated(Mark, marks) if marks else (),
+            "measures": validated(Measure, measures) if measures else (),
+            "references": validated(Reference, references) if references else (),
+            "packs": tuple([to_pack(child) for child in node.children]),
+            "items": tuple([item for _, item in node.items]),
+            "extensions": validated(Extension, extensions) if extensions else (),
         }
     )
 
@@ -91,9 +116,9 @@ def to_tare(node: Node) -> Doc:
 class OrderParts:
     """What belongs to one order once the tree is shaped."""
 
-    items: list[Doc] = field(default_factory=list)
-    tares: list[Doc] = field(default_factory=list)
-    packs: list[Doc] = field(default_factory=list)
+    items: list[Any] = field(default_factory=list)
+    tares: list[Tare] = field(default_factory=list)
+    packs: list[Pack] = field(default_factory=list)
 
 
 def shape(roots: list[Node], default_order: str | None) -> tuple[dict[str | None, OrderParts], list[Doc]]:

@@ -27,6 +27,7 @@ from translators.canonical import (
     Reference,
     Schedule,
 )
+from translators.canonical.common import CanonicalModel
 from translators.edifact.maps import codes, terms
 from translators.edifact.maps.common import (
     Doc,
@@ -116,8 +117,17 @@ class OrdersReader:
         self.totals: dict[str, Any] = {}
 
     def read(self) -> PurchaseOrder:
-        feed = self.feed
+        feed, line_segments, triggers = self.feed, LINE_SEGMENTS, GROUP_TRIGGERS
         for seg in self.r.message.body:
+            # A segment of an open line outside any group goes straight to its reader (what feed does).
+            line, tag = self.line, seg.tag
+            if line is not None and self.context not in triggers:
+                take = line_segments.get(tag)
+                if take is not None:
+                    self.context = tag
+                    if not take(self, line, seg):
+                        self._line_extension(line, seg)
+                    continue
             feed(seg)
         self._close_line()
         if "po_number" not in self.head:
@@ -142,12 +152,16 @@ class OrdersReader:
                 self.context = tag
                 take = LINE_SEGMENTS.get(tag)
                 if take is None or not take(self, line, seg):
-                    self.context = "" if tag != "ALC" else "ALC-"
-                    line.lists["extensions"].append(extension(seg))
+                    self._line_extension(line, seg)
         elif self.context == "UNS":
             self._summary(seg)
         elif not self._in_group(self.lists, seg):
             self._header(seg)
+
+    def _line_extension(self, line: _Line, seg: Segment) -> None:
+        """A line segment without a canonical home: kept verbatim, and it closes the open group."""
+        self.context = "" if seg.tag != "ALC" else "ALC-"
+        line.lists["extensions"].append(extension(seg))
 
     def _in_group(self, lists: dict[str, list[Any]], seg: Segment) -> bool:
         """Segments inside the open NAD / RFF / PAT / TOD / ALC / PAC / SCC group."""
@@ -197,6 +211,8 @@ class OrdersReader:
                 self.head["release_number"] = seg.get(1, 2)
             else:
                 lists["references"].append(read_rff(seg))
+        elif tag == "NAD":
+            lists["parties"].append(self.values.party(seg))
         elif tag in HEADER_READERS:
             field, reader = HEADER_READERS[tag]
             lists[field].append(reader(seg))
@@ -240,24 +256,26 @@ class OrdersReader:
         quantity = line.quantity
         if quantity is None or quantity is False:
             raise self.r.missing("QTY", line.segment)
-        lists = line.lists
-        self.lines.append(
-            OrderLine.trusted(
-                line_number=line.segment.get(1) or None,
-                quantity=quantity,
-                unit_price=line.price if line.price is not False else None,
-                items=tuple(line.items),
-                descriptions=tuple(line.descriptions),
-                packaging=validated(Packaging, lists.get("packaging")),
-                schedules=validated(Schedule, lists.get("schedules")),
-                dates=tuple(line.dates),
-                references=validated(Reference, lists.get("references")),
-                parties=validated(Party, lists.get("parties")),
-                notes=validated(Note, lists.get("notes")),
-                allowances_charges=validated(AllowanceCharge, lists.get("allowances_charges")),
-                extensions=validated(Extension, lists.get("extensions")),
-            )
-        )
+        lists, price = line.lists, line.price
+        fields = {
+            "line_number": line.segment.get(1) or None,
+            "quantity": quantity,
+            "unit_price": price if price is not False else None,
+            "items": tuple(line.items),
+            "descriptions": tuple(line.descriptions),
+            "packaging": (),
+            "schedules": (),
+            "dates": tuple(line.dates),
+            "references": (),
+            "parties": (),
+            "notes": (),
+            "allowances_charges": (),
+            "extensions": (),
+        }
+        if lists:
+            for field, model in LINE_GROUPS:
+                fields[field] = validated(model, lists.get(field))
+        self.lines.append(OrderLine.trusted_fields(fields))
 
     def _summary(self, seg: Segment) -> None:
         r, qualifier = self.r, seg.get(1, 1)
@@ -326,6 +344,17 @@ def _line_list(field: str, read: Callable[[Reader, Segment], Doc]) -> LineSegmen
     return take
 
 
+LINE_GROUPS: tuple[tuple[str, type[CanonicalModel]], ...] = (
+    ("packaging", Packaging),
+    ("schedules", Schedule),
+    ("references", Reference),
+    ("parties", Party),
+    ("notes", Note),
+    ("allowances_charges", AllowanceCharge),
+    ("extensions", Extension),
+)
+"""The rarer groups of a line, kept as plain fields while it is read, validated when it closes."""
+
 LineSegment = Callable[[OrdersReader, _Line, Segment], bool]
 LINE_SEGMENTS: dict[str, LineSegment] = {
     "QTY": _line_quantity,
@@ -341,7 +370,6 @@ LINE_SEGMENTS: dict[str, LineSegment] = {
     "SCC": lambda _o, _line, _seg: True,
 }
 HEADER_READERS: dict[str, tuple[str, Callable[[Segment], Doc]]] = {
-    "NAD": ("parties", read_nad),
     "FTX": ("notes", read_ftx),
     "PAT": ("terms", terms.read_pat),
     "TDT": ("carriers", terms.read_tdt),

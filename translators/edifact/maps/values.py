@@ -16,14 +16,15 @@ when values hardly repeat (item ids in a large catalogue).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from translators.canonical import DateRef, ItemId, Money, Price, Quantity
 from translators.edifact.maps import codes
-from translators.edifact.maps.common import Reader
+from translators.edifact.maps.common import Doc, Reader, read_nad
 from translators.edifact.syntax import Segment
 
-Key = tuple[Any, ...]
+Key = Hashable
 SHARED_PER_KIND = 4096
 NO_COMPONENTS: list[str] = []
 
@@ -53,11 +54,11 @@ class SharedValues:
         self.prices = Kind(limit)
         self.items = Kind(limit)
         self.dates = Kind(limit)
+        self.parties = Kind(limit)
 
     def quantity(self, r: Reader, seg: Segment) -> Quantity | None:
         """QTY C186 (value 6060, unit 6411) as a Quantity; None when the value is empty."""
-        elements = seg.elements
-        key = tuple(elements[0]) if elements else ()
+        key = seg.key(1)
         found: Quantity | None = self.quantities.instances.get(key)
         if found is None:
             value = r.decimal(seg, 1, 2)
@@ -68,8 +69,7 @@ class SharedValues:
 
     def date(self, r: Reader, seg: Segment) -> DateRef | None:
         """DTM C507 as a DateRef; None for formats without a single date (ranges, periods)."""
-        elements = seg.elements
-        key = tuple(elements[0]) if elements else ()
+        key = seg.key(1)
         found: DateRef | None = self.dates.instances.get(key)
         if found is None:
             parsed = r.date_time(seg)
@@ -82,8 +82,7 @@ class SharedValues:
 
     def price(self, r: Reader, seg: Segment, currency: str | None) -> Price | None:
         """PRI C509 (price 5118, basis 5375) in ``currency``; None when the price is empty."""
-        elements = seg.elements
-        key = (currency, *elements[0]) if elements else (currency,)
+        key = (currency, seg.key(1))
         found: Price | None = self.prices.instances.get(key)
         if found is None:
             amount = r.decimal(seg, 1, 2)
@@ -93,19 +92,31 @@ class SharedValues:
             found = self.prices.keep(key, Price.trusted(amount=money, basis=seg.get(1, 3) or None))
         return found
 
+    def party(self, seg: Segment) -> Doc:
+        """NAD as Party fields (``read_nad``). The same NAD again (the buyer, supplier and delivery party of
+        every message of a file) is read once: each call gets its own dict and contact list, the one place
+        a reader adds to later (CTA/COM); the ids and address inside are shared and never changed."""
+        key = seg.content_key()
+        found: Doc | None = self.parties.instances.get(key)
+        if found is None:
+            found = self.parties.keep(key, read_nad(seg))
+        return {**found, "contacts": []}
+
     def item_ids(self, seg: Segment, element: int, count: int = 1) -> list[ItemId]:
         """Item ids of LIN C212 (``count`` 1) or of PIA's five C212 composites, blanks left out."""
         out = []
         kind = self.items
         instances = kind.instances
-        for comps in seg.elements[element - 1 : element - 1 + count]:
-            value = comps[0]
-            if value:
-                code = comps[1] if len(comps) > 1 else ""
-                key = (value, code)
-                item = instances.get(key)
-                if item is None:
-                    item_kind, qualifier = codes.ITEM_ID.read(code)
-                    item = kind.keep(key, ItemId.trusted(kind=item_kind, value=value, qualifier=qualifier))
-                out.append(item)
+        stop = element + count if count == 1 else min(element + count, seg.size() + 1)
+        for position in range(element, stop):
+            key = seg.key(position)
+            item = instances.get(key)
+            if item is None:
+                comps = seg.components(position)
+                if not comps or not comps[0]:
+                    continue
+                item_kind, qualifier = codes.ITEM_ID.read(comps[1] if len(comps) > 1 else "")
+                fields = {"kind": item_kind, "value": comps[0], "qualifier": qualifier}
+                item = kind.keep(key, ItemId.trusted_fields(fields))
+            out.append(item)
         return out
