@@ -13,7 +13,7 @@ CPU time per message of the API processes (and, on PostgreSQL, of the database s
 on a shared machine that includes whatever else it served meanwhile) and of the client, from /proc.
 
 Usage: python benchmarks/as2_http_throughput.py [--messages 2000] [--clients 8] [--http-workers 2]
-       [--database-url postgresql+psycopg://...]
+       [--database-url postgresql+psycopg://...]  (each run in a new database on that server, dropped after)
 """
 
 from __future__ import annotations
@@ -28,13 +28,17 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from sqlalchemy import create_engine, make_url, text
 
 from gateway.as2 import (
     InboundPolicy,
@@ -290,6 +294,25 @@ def _spent(before: Cpu, after: Cpu) -> tuple[float, float]:
     return user, system
 
 
+@contextmanager
+def _scratch_database(url: str | None) -> Iterator[str | None]:
+    """A new, empty database on the server of ``url`` for one run, dropped afterwards (a run leaves a
+    station and a partner behind, which the next run could not create again)."""
+    if url is None:
+        yield None
+        return
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"edigw_bench_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
@@ -298,8 +321,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     warmup = 100
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), database_url=args.database_url, http_port=_free_port())
+    with tempfile.TemporaryDirectory() as tmp, _scratch_database(args.database_url) as database_url:
+        settings = Settings(data_dir=Path(tmp), database_url=database_url, http_port=_free_port())
         partner = _identity("BENCHPARTNER")
         station_cert = _setup(settings, partner)
         with get_database(settings).sessions() as session:
