@@ -138,9 +138,9 @@ class ErpDelivery(Base):
 
 
 # Two keys of ``meta`` are looked up, not only read: the Message-ID of an AS2 message we sent (an
-# asynchronous MDN names it) and its MDN status (the periodic overdue check looks for awaited ones).
-# Expression indexes keep both lookups from reading every exchange (migration 0009); the first one
-# leads with the columns of the unique key, which the planner would otherwise prefer.
+# asynchronous MDN names it) and, for receipts still awaited, the MDN's due time (the periodic overdue
+# check). Indexes keep both lookups from reading every exchange (migration 0009); the first leads with
+# the columns of the unique key, which the planner would otherwise prefer.
 AS2_MESSAGE_ID_KEY = "as2_message_id"
 MDN_STATUS_KEY = "mdn_status"
 MDN_DUE_AT_KEY = "mdn_due_at"
