@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import Settings
 from gateway.durability import FLUSHER
+from gateway.group_commit import GroupCommit
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "edigw_write"
+T = TypeVar("T")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -73,6 +75,8 @@ class Database:
         self._engine: Engine | None = None
         self._factory: sessionmaker[Session] | None = None
         self._write_factory: sessionmaker[Session] | None = None
+        self._group: GroupCommit | None = None
+        self._group_pid = -1
 
     @property
     def engine(self) -> Engine:
@@ -105,6 +109,14 @@ class Database:
             wrote = sqlite is not None and sqlite.total_changes != changes
         if wrote:  # a SQLite transaction that changed no row has nothing to flush
             self._flush_wal()
+
+    def batched(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in a write transaction shared with the concurrent callers of this process
+        (group commit, ``gateway.group_commit``): all-or-nothing for ``work``, committed and durable
+        when this returns. For short units on hot paths; ``work`` uses only the session it is given."""
+        if self._group is None or self._group_pid != os.getpid():
+            self._group, self._group_pid = GroupCommit(self.transaction), os.getpid()
+        return self._group.run(work)
 
     def _flush_wal(self) -> None:
         """Make the committed transaction durable (SQLite, whose commits do not sync: see

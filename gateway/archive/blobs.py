@@ -56,32 +56,51 @@ def put_blob(root: Path, content: bytes) -> str:
 def put_blobs(root: Path, contents: Iterable[bytes]) -> list[str]:
     """Store each content (idempotent) and return their SHA-256s, all durable when this returns.
 
-    New files are written under temporary names and made durable, only then renamed into place (a blob
-    path never holds partial content), and the directories that gained entries are made durable. Both
-    flushes cover every file of the call at once and are shared with concurrent callers
-    (``gateway.durability``)."""
+    New files are written under temporary names, renamed into place (a blob path never holds partial
+    content while the system runs), and then made durable together with the directory entries, in one
+    flush shared with concurrent callers (``gateway.durability``): with ``syncfs`` that is one flush
+    per call instead of one for the contents and one for the names. A power loss before that flush can
+    leave a blob path with partial content, but no database record points to it yet (records commit
+    after this returns); the next call storing that content finds it wrong and replaces it. A blob
+    already in place is compared with the content and flushed again as well: it may be another
+    caller's, renamed but not yet durable."""
     digests, pending, seen, base = [], [], set(), str(root)
     touched: set[str] = set()
     try:
         for content in contents:
             digest = hashlib.sha256(content).hexdigest()
             digests.append(digest)
-            target = _blob_file(base, digest)
-            if digest not in seen and _stored_file(base, digest) is None:
-                seen.add(digest)
-                pending.append(_Pending.start(target, content))
-        FLUSHER.flush([blob.fd for blob in pending])
+            if digest in seen:
+                continue
+            seen.add(digest)
+            stored = _stored_file(base, digest)
+            if stored is not None and _holds(stored, content):
+                touched.add(os.path.dirname(stored))
+            else:
+                pending.append(_Pending.start(_blob_file(base, digest), content))
         for blob in pending:
             touched |= blob.commit()
+        _flush(touched, [blob.fd for blob in pending])
     finally:
         for blob in pending:
             blob.discard()
-    _flush_dirs(touched)
     return digests
 
 
+def _holds(path: str, content: bytes) -> bool:
+    """The file at ``path`` holds exactly ``content``."""
+    try:
+        if os.stat(path).st_size != len(content):
+            return False
+        with open(path, "rb") as stored:
+            return stored.read() == content
+    except FileNotFoundError:
+        return False
+
+
 class _Pending:
-    """A blob written under a temporary name in its final directory."""
+    """A blob written under a temporary name in its final directory, then renamed into place; its
+    descriptor stays open until the flush that makes it durable."""
 
     def __init__(self, target: str, tmp: str, fd: int, created: set[str]) -> None:
         self.target, self.tmp, self.fd, self.created = target, tmp, fd, created
@@ -104,10 +123,8 @@ class _Pending:
         return pending
 
     def commit(self) -> set[str]:
-        """Rename into place (after its content is durable); returns the directories whose entries
+        """Rename into place (replacing a wrong file there); returns the directories whose entries
         changed."""
-        os.close(self.fd)
-        self.fd = -1
         os.replace(self.tmp, self.target)
         self.tmp = ""
         return self.created | {os.path.dirname(self.target)}
@@ -134,12 +151,13 @@ def _make_dirs(directory: str) -> set[str]:
     return {os.path.dirname(path) for path in missing}
 
 
-def _flush_dirs(directories: set[str]) -> None:
+def _flush(directories: set[str], files: list[int]) -> None:
+    """Make the files and the entries of the directories durable (one shared flush)."""
     fds: list[int] = []
     try:
         for directory in directories:
             fds.append(os.open(directory, os.O_RDONLY))
-        FLUSHER.flush(fds)
+        FLUSHER.flush(files + fds)
     finally:
         for fd in fds:
             os.close(fd)

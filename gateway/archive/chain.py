@@ -105,17 +105,20 @@ def _row(item: Item, digest: str, seq: int, prev_hash: str, created: datetime) -
 
 
 def append_many(
-    session: Session, root: Path, items: list[Item], now: datetime | None = None
+    session: Session, root: Path, items: list[Item], now: datetime | None = None, *, stored: bool = False
 ) -> list[Appended]:
     """Store every item's content and chain one record each, in order, in the caller's transaction.
 
-    Blobs are durable before the records are written. Three statements whatever the number of items:
+    Blobs are durable before the records are written; ``stored`` says the caller already made every
+    item's content durable with ``put_blobs`` (nothing is written or flushed again, only hashed), so
+    that work stays out of the write lock. Three statements whatever the number of items:
     lock the head, insert the records, move the head. The head row lock serialises appends until the
     caller commits, so call this last in the transaction.
     """
     if not items:
         return []
-    digests = put_blobs(root, [item.content for item in items])
+    contents = [item.content for item in items]
+    digests = [hashlib.sha256(c).hexdigest() for c in contents] if stored else put_blobs(root, contents)
     session.flush()  # the caller's pending ORM changes go first, as they would with session.execute
     conn = session.connection()
     head = conn.execute(_LOCK_HEAD).first()

@@ -162,7 +162,7 @@ def _refuse(
         items.append(_mdn_item(mdn, None))
     digests = put_blobs(post.root, [item.content for item in items])
     with db.transaction() as session:
-        append_many(session, post.root, items)
+        append_many(session, post.root, items, stored=True)
         if mdn is not None:
             _queue_async(session, post, mdn, digests[-1], partner_id)
     if mdn is None:
@@ -308,7 +308,7 @@ def _record(
     items += _evidence_items(post, message, evidence, first.exchange_id)
     if mdn is not None:
         items.append(_mdn_item(mdn, first.exchange_id))
-    append_many(session, post.root, items)
+    append_many(session, post.root, items, stored=True)
     if mdn is None:
         return None
     assert mdn_sha is not None
@@ -357,8 +357,8 @@ def receive(
     # rows; append_many then finds them in place.
     payloads = [p.data for p in message.payloads]
     digests = put_blobs(post.root, [body, message.mic_content, *payloads, *([mdn.body] if mdn else [])])
-    with db.transaction() as session:
-        stored = _record(session, post, partnership, message, mdn, digests[-1] if mdn else None)
+    mdn_sha = digests[-1] if mdn else None
+    stored = db.batched(lambda session: _record(session, post, partnership, message, mdn, mdn_sha))
     if stored is not None:
         return None, stored
     return mdn, _reply(mdn, post.request)

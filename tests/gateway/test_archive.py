@@ -155,3 +155,44 @@ def test_blobs_of_the_earlier_two_level_layout_are_still_found(migrated: Setting
     assert _verify(migrated)[1] is None
     assert put_blobs(root, [b"ISA*00*message 1~"]) == [digest]
     assert not one_level.exists()
+
+
+def test_a_blob_left_partial_by_a_power_loss_is_replaced(tmp_path: Path) -> None:
+    """A blob is renamed into place before the flush that makes it durable: after a power loss its path
+    may hold partial content (no record points to it yet). Storing that content again repairs it."""
+    content = b"ISA*00*" + b"x" * 4000 + b"~"
+    digest = put_blobs(tmp_path, [content])[0]
+    path = blob_path(tmp_path, digest)
+    path.chmod(0o640)
+    path.write_bytes(content[:1000])  # what a crash between rename and flush can leave
+    assert put_blobs(tmp_path, [content]) == [digest]
+    assert get_blob(tmp_path, digest) == content
+    path.chmod(0o640)
+    path.write_bytes(b"\0" * len(content))  # right size, wrong bytes
+    put_blobs(tmp_path, [content])
+    assert get_blob(tmp_path, digest) == content
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".incoming-")]
+
+
+def test_one_shared_flush_covers_the_contents_and_the_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New blobs are renamed before the flush, so one flush covers their contents and directory
+    entries; a blob already in place is flushed again (it may be another caller's, not yet durable)."""
+    from gateway.archive import blobs
+
+    flushed: list[set[int]] = []  # the inodes each flush covered
+    real = blobs.FLUSHER.flush
+
+    def spy(fds: list[int]) -> None:
+        flushed.append({os.fstat(fd).st_ino for fd in fds})
+        real(fds)
+
+    monkeypatch.setattr(blobs.FLUSHER, "flush", spy)
+    digests = put_blobs(tmp_path, [b"one", b"two", b"three", b"one"])
+    paths = [blob_path(tmp_path, d) for d in digests]
+    assert len(flushed) == 1
+    assert {p.stat().st_ino for p in paths} | {p.parent.stat().st_ino for p in paths} <= flushed[0]
+    flushed.clear()
+    put_blobs(tmp_path, [b"two"])
+    assert flushed == [{paths[1].parent.stat().st_ino}]  # nothing written, the folder flushed again
