@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +13,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Insert, Table, create_engine, event, text
+from sqlalchemy import Engine, Insert, Table, TextClause, create_engine, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -69,7 +71,9 @@ class Database:
         self.url = url
         path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
         on_disk = bool(path) and path != ":memory:"
+        self._sqlite_path = path if on_disk else None
         self._lock_path = f"{path}.writelock" if on_disk else None
+        self._readers = threading.local()
         self._wal_path = f"{path}-wal" if on_disk else None
         self._pid = -1
         self._engine: Engine | None = None
@@ -145,6 +149,31 @@ class Database:
             yield
         finally:
             os.close(fd)
+
+    def fetch(self, statement: TextClause, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of one read-only textual statement (``:name`` parameters), for hot paths.
+
+        On an SQLite file each thread keeps a driver connection of its own for this, in autocommit and
+        ``query_only`` mode: one statement reads one consistent snapshot without a BEGIN, at about a
+        tenth of the cost of a pooled connection (checkout, BEGIN, ROLLBACK, result wrapping).
+        Elsewhere it runs on a pooled connection. Text statements get no type processing either way,
+        so both return the driver's values."""
+        if self._sqlite_path is None:
+            with self.engine.connect() as conn:
+                return [tuple(row) for row in conn.execute(statement, params)]
+        return self._reader().execute(statement.text, params).fetchall()
+
+    def _reader(self) -> sqlite3.Connection:
+        readers = self._readers
+        if getattr(readers, "pid", None) != os.getpid():
+            assert self._sqlite_path is not None
+            conn = sqlite3.connect(
+                self._sqlite_path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
+            conn.execute("PRAGMA query_only=ON")
+            readers.conn, readers.pid = conn, os.getpid()
+        reader: sqlite3.Connection = readers.conn
+        return reader
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

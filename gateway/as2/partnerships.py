@@ -114,8 +114,7 @@ def lookup(
     """The partnership from ``as2_from`` to ``as2_to`` and the duplicate check, in one statement unless
     the partnership changed since this process last loaded it."""
     params = {"as2_from": as2_from, "as2_to": as2_to, "message_id": message_id or ""}
-    with db.engine.connect() as conn:
-        rows = [tuple(row) for row in conn.execute(_STATE, params)]
+    rows = db.fetch(_STATE, params)
     rows = [row for row in rows if row[0] == rows[0][0]] if rows else rows
     if not rows or not rows[0][2]:
         return Lookup(None, None)
