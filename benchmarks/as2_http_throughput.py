@@ -2,7 +2,8 @@
 each unwrapped, accepted (DB commit + archive) and answered with a signed sync MDN.
 
 The messages (each with its own Message-ID and payload) and their HTTP requests are rendered before
-the timed phase, the clients are minimal keep-alive HTTP/1.1 connections, and every MDN is verified
+the timed phase, the clients are minimal keep-alive HTTP/1.1 connections (connecting again when the
+server closes one to spread them over its processes), and every MDN is verified
 after it (signature by the station's certificate, disposition ``processed``, original Message-ID and MIC
 of the message sent): the client does as little as it can on the cores it shares with the server, and
 no MDN goes unchecked.
@@ -173,7 +174,11 @@ class _Connection:
     the least client CPU on the cores it shares with the server (http.client costs ~4x as much)."""
 
     def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.port, self.reconnects = port, 0
+        self._connect()
+
+    def _connect(self) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buffer = b""
 
@@ -190,6 +195,11 @@ class _Connection:
         while len(self.buffer) < lengths[0]:
             self._read()
         body, self.buffer = self.buffer[: lengths[0]], self.buffer[lengths[0] :]
+        if any(n.lower() == "connection" and v.lower() == "close" for n, v in headers):
+            # the server spreads keep-alive connections over its processes: connect again
+            self.sock.close()
+            self._connect()
+            self.reconnects += 1
         return int(status_line.split(" ", 2)[1]), headers, body
 
     def _read(self) -> None:
@@ -202,8 +212,10 @@ class _Connection:
         self.sock.close()
 
 
-def _load(port: int, messages: list[OutboundMessage], clients: int) -> tuple[float, list[Answer]]:
-    """POST every message over ``clients`` keep-alive connections; returns msg/s and each answer."""
+def _load(port: int, messages: list[OutboundMessage], clients: int) -> tuple[float, list[Answer], int]:
+    """POST every message over ``clients`` keep-alive connections; returns msg/s, each answer and how
+    many times the server closed a connection to rebalance its processes."""
+    reconnects: list[int] = []
 
     def post(batch: list[tuple[int, bytes]]) -> list[tuple[int, Answer]]:
         conn = _Connection(port)
@@ -213,6 +225,7 @@ def _load(port: int, messages: list[OutboundMessage], clients: int) -> tuple[flo
             status, headers, body = conn.exchange(request)
             out.append((index, (time.perf_counter() - started, status, headers, body)))
         conn.close()
+        reconnects.append(conn.reconnects)
         return out
 
     indexed = [(i, _request(port, m)) for i, m in enumerate(messages)]
@@ -224,7 +237,7 @@ def _load(port: int, messages: list[OutboundMessage], clients: int) -> tuple[flo
             for index, answer in done:
                 answers[index] = answer
     rate = len(messages) / (time.perf_counter() - start)
-    return rate, [a for a in answers if a is not None]
+    return rate, [a for a in answers if a is not None], sum(reconnects)
 
 
 def _verified(message: OutboundMessage, answer: Answer, station_cert: x509.Certificate) -> bool:
@@ -334,7 +347,7 @@ def main() -> None:
             _load(settings.http_port, messages[:warmup], args.clients)
             api, db = _tree(server.pid), _named("postgres") if args.database_url else []
             before_api, before_db, before_client = _cpu_seconds(api), _cpu_seconds(db), os.times()
-            rate, answers = _load(settings.http_port, messages[warmup:], args.clients)
+            rate, answers, reconnects = _load(settings.http_port, messages[warmup:], args.clients)
             after_api, after_db, after_client = _cpu_seconds(api), _cpu_seconds(db), os.times()
         finally:
             server.terminate()
@@ -350,7 +363,10 @@ def main() -> None:
         f"AS2 receive over HTTP, {backend}, {args.http_workers} API processes, {args.clients} clients, "
         f"1 KB signed+encrypted, signed sync MDN, load average {os.getloadavg()[0]:.1f}"
     )
-    print(f"  end to end : {rate:8.1f} msg/s   p50 {p50:.1f} ms   p99 {p99:.1f} ms   failures {failures}")
+    print(
+        f"  end to end : {rate:8.1f} msg/s   p50 {p50:.1f} ms   p99 {p99:.1f} ms   failures {failures}"
+        f"   reconnects {reconnects}"
+    )
     print(f"  codec only : {codec:8.1f} msg/s per core, x{cores} cores = {codec * cores:.1f} msg/s ceiling")
     print(f"  share      : {rate / (codec * cores):8.1%} of the codec ceiling (target: >= 300 msg/s)")
     user, system = _spent(before_api, after_api)
@@ -361,6 +377,9 @@ def main() -> None:
         cpu += f", PostgreSQL server {sum(_spent(before_db, after_db)) * per_message:.2f} ms"
     cpu += f", client {client_cpu * per_message:.2f} ms; the codec alone {1000 * codec_cpu:.2f} ms"
     print(f"  CPU per msg: {cpu}")
+    busy = sorted((sum(after_api[p]) - sum(before_api.get(p, (0.0, 0.0))) for p in after_api), reverse=True)
+    spread = " / ".join(f"{100 * b / (user + system):.0f}%" for b in busy if b > 0.01 * (user + system))
+    print(f"  API CPU by process: {spread} (even is best: one interpreter uses one core at most)")
     if failures:
         raise SystemExit(1)
 

@@ -19,6 +19,7 @@ from gateway.console.metrics import ActivityCollector, KpiCollector
 from gateway.db import get_database
 from gateway.documents.endpoints import router as documents_router
 from gateway.errors_http import install_error_handlers
+from gateway.http_server import connection_balance
 from gateway.metrics import CertificateExpiryCollector, HttpMetrics, OutboxCollector
 from gateway.observability import (
     CORRELATION_HEADER,
@@ -66,14 +67,17 @@ class _Observe:
         cid = (
             headers.get(self.header, b"").decode("latin-1")[:MAX_CORRELATION_ID_CHARS] or new_correlation_id()
         )
-        echo = (self.header, cid.encode("latin-1"))
+        echo = [(self.header, cid.encode("latin-1"))]
+        balance = connection_balance()
+        if balance is not None and balance.should_close(scope.get("client"), time.monotonic()):
+            echo.append((b"connection", b"close"))
         status = 500
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), echo]
+                message["headers"] = [*message.get("headers", ()), *echo]
             await send(message)
 
         token = set_correlation_id(cid)
