@@ -41,6 +41,8 @@ def _load_syncfs() -> Callable[[int], int] | None:
 
 
 _SYNCFS = _load_syncfs()
+# One descriptor on a filesystem is enough to make everything written to it durable (syncfs).
+WHOLE_FILESYSTEM = _SYNCFS is not None
 
 
 def sync_each(fds: Sequence[int]) -> None:

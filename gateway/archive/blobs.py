@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
-from gateway.durability import FLUSHER
+from gateway.durability import FLUSHER, WHOLE_FILESYSTEM
 from gateway.errors import GatewayError
 
 
@@ -110,7 +110,12 @@ class _Pending:
         directory = os.path.dirname(target)
         created = _make_dirs(directory)
         tmp = f"{directory}/.incoming-{secrets.token_hex(8)}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, BLOB_MODE)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, BLOB_MODE)
+        except FileNotFoundError:  # the folder was removed behind this process's back: make it again
+            _existing_dirs.discard(directory)
+            created = _make_dirs(directory)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, BLOB_MODE)
         pending = cls(target, tmp, fd, created)
         try:
             os.fchmod(fd, BLOB_MODE)
@@ -139,20 +144,31 @@ class _Pending:
             self.tmp = ""
 
 
+_existing_dirs: set[str] = set()  # folders this process saw or made (the archive never removes one)
+
+
 def _make_dirs(directory: str) -> set[str]:
     """Create ``directory`` and missing parents; returns the parents whose entries changed."""
-    missing = []
-    while not os.path.isdir(directory):
-        missing.append(directory)
-        directory = os.path.dirname(directory)
+    if directory in _existing_dirs:
+        return set()
+    missing, parent = [], directory
+    while not os.path.isdir(parent):
+        missing.append(parent)
+        parent = os.path.dirname(parent)
     for path in reversed(missing):
         with contextlib.suppress(FileExistsError):
             os.mkdir(path)
+    _existing_dirs.add(directory)
     return {os.path.dirname(path) for path in missing}
 
 
 def _flush(directories: set[str], files: list[int]) -> None:
-    """Make the files and the entries of the directories durable (one shared flush)."""
+    """Make the files and the entries of the directories durable (one shared flush). Where a flush
+    covers the whole filesystem, a new file's descriptor stands for its folders too (they are on the
+    filesystem that holds the file)."""
+    if WHOLE_FILESYSTEM and files:
+        FLUSHER.flush(files[:1])
+        return
     fds: list[int] = []
     try:
         for directory in directories:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import Table, select, update
@@ -194,16 +196,23 @@ def _meta(session: Session, exchange_id: int) -> dict[str, Any]:
     return dict(meta or {})
 
 
+@lru_cache(maxsize=256)
+def _signer_facts(signer: x509.Certificate) -> tuple[str, str, str]:
+    """SHA-256 fingerprint, subject and PEM of a signer certificate (the same few for every message)."""
+    pem = signer.public_bytes(Encoding.PEM).decode()
+    return signer.fingerprint(hashes.SHA256()).hex(), signer.subject.rfc4514_string(), pem
+
+
 def _evidence(message: InboundMessage) -> dict[str, Any]:
-    signer = message.signer
+    facts = _signer_facts(message.signer) if message.signer else None
     return {
         "as2_message_id": message.message_id,
         "layers": list(message.layers),
         "mic": message.mic,
         "mic_algorithm": message.mic_algorithm,
         "signature_algorithm": message.signature_algorithm,
-        "signer_sha256": signer.fingerprint(hashes.SHA256()).hex() if signer else None,
-        "signer_subject": signer.subject.rfc4514_string() if signer else None,
+        "signer_sha256": facts[0] if facts else None,
+        "signer_subject": facts[1] if facts else None,
     }
 
 
@@ -231,7 +240,7 @@ def _evidence_items(
     signer certificate: what an auditor needs to re-verify the message offline."""
     items = [Item("as2-wire-in", post.body, _wire_meta(post.http), "exchange", exchange_id)]
     if message.signed and message.signature is not None:
-        signer_pem = message.signer.public_bytes(Encoding.PEM).decode() if message.signer else None
+        signer_pem = _signer_facts(message.signer)[2] if message.signer else None
         meta = {
             "signature_der_base64": base64.b64encode(message.signature).decode(),
             "signer_pem": signer_pem,

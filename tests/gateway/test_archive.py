@@ -174,11 +174,13 @@ def test_a_blob_left_partial_by_a_power_loss_is_replaced(tmp_path: Path) -> None
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".incoming-")]
 
 
+@pytest.mark.parametrize("whole_filesystem", [False, True])
 def test_one_shared_flush_covers_the_contents_and_the_names(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whole_filesystem: bool
 ) -> None:
     """New blobs are renamed before the flush, so one flush covers their contents and directory
-    entries; a blob already in place is flushed again (it may be another caller's, not yet durable)."""
+    entries: each file and folder (fsync), or one file standing for its filesystem (syncfs). A blob
+    already in place is flushed again (it may be another caller's, not yet durable)."""
     from gateway.archive import blobs
 
     flushed: list[set[int]] = []  # the inodes each flush covered
@@ -189,10 +191,25 @@ def test_one_shared_flush_covers_the_contents_and_the_names(
         real(fds)
 
     monkeypatch.setattr(blobs.FLUSHER, "flush", spy)
+    monkeypatch.setattr(blobs, "WHOLE_FILESYSTEM", whole_filesystem)
     digests = put_blobs(tmp_path, [b"one", b"two", b"three", b"one"])
     paths = [blob_path(tmp_path, d) for d in digests]
+    files = {p.stat().st_ino for p in paths}
+    folders = {p.parent.stat().st_ino for p in paths}
     assert len(flushed) == 1
-    assert {p.stat().st_ino for p in paths} | {p.parent.stat().st_ino for p in paths} <= flushed[0]
+    if whole_filesystem:
+        assert len(flushed[0]) == 1 and flushed[0] <= files
+    else:
+        assert files | folders <= flushed[0]
     flushed.clear()
     put_blobs(tmp_path, [b"two"])
     assert flushed == [{paths[1].parent.stat().st_ino}]  # nothing written, the folder flushed again
+
+
+def test_a_blob_folder_removed_behind_the_process_is_made_again(tmp_path: Path) -> None:
+    import shutil
+
+    put_blobs(tmp_path, [b"first"])
+    shutil.rmtree(tmp_path / "blobs")
+    digest = put_blobs(tmp_path, [b"first"])[0]
+    assert get_blob(tmp_path, digest) == b"first"

@@ -16,6 +16,7 @@ import pytest
 
 from gateway.config import Settings
 from gateway.db import upgrade
+from gateway.http_server import CONNECTION_IDLE_SECONDS, ConnectionBalance
 from tests.conftest import free_port
 from tests.integration.processes import gateway_env
 
@@ -95,20 +96,24 @@ def test_connections_spread_over_the_processes_and_sigterm_stops_them(tmp_path: 
     proc = _start(tmp_path, port)
     try:
         _wait_healthy(port, proc)
-        connections = []
+        connections, closed = [], 0
         for _ in range(CONNECTIONS):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             conn.request("GET", "/health")
             response = conn.getresponse()
             response.read()
             assert response.status == 200
+            closed += response.getheader("connection", "").lower() == "close"
             connections.append(conn)
         children = _children(proc.pid)
         assert len(children) == 2
         established = _established(port)
         per_child = [len(_sockets_of(child) & established) for child in children]
-        assert sum(per_child) == CONNECTIONS
+        # a process above its share closed the connection after answering (the client connects
+        # again), so the connections kept open are spread evenly
+        assert sum(per_child) == CONNECTIONS - closed
         assert min(per_child) > 0, f"one process took every connection: {per_child}"
+        assert max(per_child) - min(per_child) <= 2, per_child
         for conn in connections:
             conn.close()
         proc.send_signal(signal.SIGTERM)
@@ -180,3 +185,28 @@ def test_a_taken_port_fails_at_once(tmp_path: Path) -> None:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def test_a_process_above_its_share_of_connections_closes_one() -> None:
+    counts = [0, 0]
+    first, second = ConnectionBalance(counts, 0), ConnectionBalance(counts, 1)
+    now = 100.0
+    assert not second.should_close(("127.0.0.1", 9), now)
+    assert not first.should_close(("127.0.0.1", 1), now)
+    assert not first.should_close(("127.0.0.1", 2), now)  # 2 of 3: within ceil(3 / 2)
+    assert first.should_close(("127.0.0.1", 3), now)  # 3 of 4: above ceil(4 / 2), this one goes
+    assert counts == [2, 1]
+    assert not first.should_close(("127.0.0.1", 1), now)  # the ones kept stay
+    assert not second.should_close(("127.0.0.1", 10), now)  # the client came back here
+    assert counts == [2, 2]
+    assert not first.should_close(None, now)  # no client address (a Unix socket): never closed
+
+
+def test_connections_gone_quiet_stop_counting() -> None:
+    counts = [0, 0]
+    balance = ConnectionBalance(counts, 0)
+    for port in range(5):
+        balance.should_close(("127.0.0.1", port), 100.0)
+    later = 100.0 + CONNECTION_IDLE_SECONDS + 1
+    assert not balance.should_close(("127.0.0.1", 99), later)
+    assert counts[0] == 1
