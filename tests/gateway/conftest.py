@@ -1,16 +1,19 @@
-"""Fixtures for API tests: a client on a migrated database and one bearer header per role."""
+"""Fixtures: a client on a migrated database, one bearer header per role, and a bare SQLite database
+with one table for the database plumbing's own tests."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from gateway.app import create_app
 from gateway.auth.service import create_token
 from gateway.config import Settings
-from gateway.db import get_database
+from gateway.db import Database, get_database
 from gateway.models import Role
 
 
@@ -31,3 +34,12 @@ def headers(migrated: Settings) -> dict[Role, dict[str, str]]:
             )
             out[role] = {"Authorization": f"Bearer {secret}"}
     return out
+
+
+@pytest.fixture
+def item_db(tmp_path: Path) -> Database:
+    """An SQLite file with one table, ``item (key TEXT PRIMARY KEY)``, and no migrations."""
+    database = Database(f"sqlite:///{tmp_path / 'items.db'}")
+    with database.transaction() as session:
+        session.execute(text("CREATE TABLE item (key TEXT PRIMARY KEY)"))
+    return database

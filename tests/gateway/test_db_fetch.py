@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -16,11 +15,8 @@ COUNT = text("SELECT count(*), max(key) FROM item WHERE key >= :low")
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'fetch.db'}")
-    with database.transaction() as session:
-        session.execute(text("CREATE TABLE item (key TEXT PRIMARY KEY)"))
-    return database
+def db(item_db: Database) -> Database:
+    return item_db
 
 
 def test_fetch_sees_each_commit_and_binds_named_parameters(db: Database) -> None:

@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -20,11 +19,8 @@ WAIT_SECONDS = 10
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'group.db'}")
-    with database.transaction() as session:
-        session.execute(text("CREATE TABLE item (key TEXT PRIMARY KEY)"))
-    return database
+def db(item_db: Database) -> Database:
+    return item_db
 
 
 class _Counting:
