@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Insert, Table, TextClause, create_engine, event, text
+from sqlalchemy import Engine, Insert, Table, TextClause, create_engine, event, make_url, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -69,8 +69,8 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
-        on_disk = bool(path) and path != ":memory:"
+        path = (make_url(url).database or "") if url.startswith("sqlite") else ""
+        on_disk = bool(path) and path != ":memory:"  # "sqlite://" and ":memory:" are in memory
         self._sqlite_path = path if on_disk else None
         self._lock_path = f"{path}.writelock" if on_disk else None
         self._readers = threading.local()

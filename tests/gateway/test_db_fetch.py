@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -48,6 +49,11 @@ def test_each_thread_reads_on_a_connection_of_its_own(db: Database) -> None:
     assert len({id(conn) for conn in seen}) == 3
 
 
-def test_an_in_memory_database_reads_through_the_pool() -> None:
-    db = Database("sqlite://")
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_database_reads_through_the_pool(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    db = Database(url)
     assert db.fetch(text("SELECT :a + 1"), {"a": 1}) == [(2,)]
+    assert list(tmp_path.iterdir()) == []  # no file made of the URL
