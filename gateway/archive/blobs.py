@@ -164,10 +164,10 @@ def _make_dirs(directory: str) -> set[str]:
 
 def _flush(directories: set[str], files: list[int]) -> None:
     """Make the files and the entries of the directories durable (one shared flush). Where a flush
-    covers the whole filesystem, a new file's descriptor stands for its folders too (they are on the
-    filesystem that holds the file)."""
+    covers a whole filesystem, the new files' descriptors stand for their folders too (a folder
+    holding a new file, or made for one, is on that file's filesystem), so none is opened."""
     if WHOLE_FILESYSTEM and files:
-        FLUSHER.flush(files[:1])
+        FLUSHER.flush(files)
         return
     fds: list[int] = []
     try:
