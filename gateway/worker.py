@@ -9,6 +9,7 @@ from typing import Any
 from celery import Celery, signals
 from kombu.entity import Exchange, Queue
 
+from gateway.broker import TRANSPORT as EMBEDDED_TRANSPORT
 from gateway.config import AREAS, Settings, get_settings
 from gateway.observability import configure_logging
 
@@ -64,6 +65,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
     if settings.broker_is_embedded:
         folder = str(settings.broker_folder)
+        conf["broker_transport"] = EMBEDDED_TRANSPORT  # message files appear whole
         conf["broker_transport_options"] = {
             "data_folder_in": folder,
             "data_folder_out": folder,

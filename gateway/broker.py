@@ -1,0 +1,46 @@
+"""The embedded broker (``make run``, ``edigw serve``): kombu's filesystem transport, with message files
+that appear whole.
+
+kombu writes a message straight to its final name (``<time>_<uuid>.<queue>.msg``) and a consumer takes
+any file of that name by moving it away, without the writer's lock: under load a worker can take a file
+that is created but not written yet, fail to decode the empty message, and stop (Celery treats it as an
+unrecoverable error; ``edigw serve`` then stops the whole gateway). Here a message is written under a name
+no consumer reads and renamed into place, so a consumer sees either nothing or the whole message. The
+outbox stays the truth; broker messages are wake-up calls and need no flush.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, cast
+
+from kombu.exceptions import ChannelError
+from kombu.transport import filesystem
+from kombu.utils import json as kombu_json
+
+TRANSPORT = "gateway.broker:Transport"  # for Celery's ``broker_transport``
+_dumps = cast(Callable[[Any], str], kombu_json.dumps)  # kombu's encoder, as its own transport uses
+
+
+class Channel(filesystem.Channel):
+    def _put(self, queue: Any, payload: Any, **kwargs: Any) -> None:  # type: ignore[override]  # as kombu's filesystem channel
+        """Put ``payload`` onto ``queue``: written aside, then renamed to the name consumers look for."""
+        folder = self.data_folder_out
+        name = f"{round(time.monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        partial = os.path.join(folder, f".incoming-{uuid.uuid4()}")  # no queue's name: never consumed
+        try:
+            with open(partial, "wb") as out:
+                out.write(_dumps(payload).encode())
+            os.replace(partial, os.path.join(folder, name))
+        except OSError as exc:
+            raise ChannelError(f"Cannot add file {name!r} to directory") from exc
+        finally:
+            if os.path.exists(partial):
+                os.unlink(partial)
+
+
+class Transport(filesystem.Transport):
+    Channel = Channel

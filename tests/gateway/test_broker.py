@@ -1,0 +1,67 @@
+"""The embedded broker's message files appear whole: a consumer racing the writer never reads a partial
+message (kombu's own filesystem transport writes to the final name, and a worker that took an empty file
+stopped with an unrecoverable error)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+from kombu.connection import Connection
+
+from gateway.broker import TRANSPORT, Transport
+from gateway.config import Settings
+from gateway.worker import celery_config
+
+MESSAGES = 300
+
+
+def _connection(folder: Path, transport: str = TRANSPORT) -> Connection:
+    options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "store_processed": False}
+    return Connection(  # type: ignore[no-untyped-call]
+        "filesystem://localhost/", transport=transport, transport_options=options
+    )
+
+
+def test_the_embedded_broker_uses_the_whole_file_transport(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert settings.broker_is_embedded
+    assert celery_config(settings)["broker_transport"] == TRANSPORT
+    with _connection(tmp_path) as conn:
+        assert isinstance(conn.transport, Transport)
+
+
+def test_a_consumer_racing_the_writer_only_ever_sees_whole_messages(tmp_path: Path) -> None:
+    done = threading.Event()
+    read: list[bytes] = []
+
+    def consume() -> None:
+        while not done.is_set() or any(tmp_path.glob("*.msg")):
+            for path in sorted(tmp_path.glob("*.msg")):
+                try:
+                    read.append(path.read_bytes())
+                    path.unlink()
+                except FileNotFoundError:
+                    continue
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    with _connection(tmp_path) as conn:
+        channel = conn.default_channel
+        for n in range(MESSAGES):
+            channel._put("q", {"body": "x" * 2000, "n": n})
+    done.set()
+    consumer.join(30)
+    assert sorted(json.loads(raw)["n"] for raw in read) == list(range(MESSAGES))
+    assert list(tmp_path.iterdir()) == []  # nothing left aside
+
+
+def test_messages_round_trip_through_the_transport(tmp_path: Path) -> None:
+    with _connection(tmp_path) as conn:
+        queue = conn.SimpleQueue("q")
+        queue.put({"job": 7})
+        message = queue.get(timeout=5)
+        assert message.payload == {"job": 7}
+        message.ack()
+        queue.close()
