@@ -11,6 +11,7 @@ outbox stays the truth; broker messages are wake-up calls and need no flush.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
@@ -36,10 +37,9 @@ class Channel(filesystem.Channel):
                 out.write(_dumps(payload).encode())
             os.replace(partial, os.path.join(folder, name))
         except OSError as exc:
-            raise ChannelError(f"Cannot add file {name!r} to directory") from exc
-        finally:
-            if os.path.exists(partial):
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(partial)
+            raise ChannelError(f"Cannot add file {name!r} to directory") from exc
 
 
 class Transport(filesystem.Transport):

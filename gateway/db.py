@@ -80,7 +80,6 @@ class Database:
         self._factory: sessionmaker[Session] | None = None
         self._write_factory: sessionmaker[Session] | None = None
         self._group: GroupCommit | None = None
-        self._group_pid = -1
 
     @property
     def engine(self) -> Engine:
@@ -91,6 +90,7 @@ class Database:
             self._factory = sessionmaker(self._engine, expire_on_commit=False)
             writer = self._engine.execution_options(**{WRITE_OPTION: True})
             self._write_factory = sessionmaker(writer, expire_on_commit=False)
+            self._group = None  # the parent's batches are not this process's
             self._pid = os.getpid()
         return self._engine
 
@@ -118,8 +118,9 @@ class Database:
         """Run ``work`` in a write transaction shared with the concurrent callers of this process
         (group commit, ``gateway.group_commit``): all-or-nothing for ``work``, committed and durable
         when this returns. For short units on hot paths; ``work`` uses only the session it is given."""
-        if self._group is None or self._group_pid != os.getpid():
-            self._group, self._group_pid = GroupCommit(self.transaction), os.getpid()
+        _ = self.engine  # after a fork, a new engine and a new group
+        if self._group is None:
+            self._group = GroupCommit(self.transaction)
         return self._group.run(work)
 
     def _flush_wal(self) -> None:

@@ -41,18 +41,9 @@ def _decode(text: str) -> bytes:
 
 
 def _generated(settings: Settings) -> bytes:
-    data_dir = settings.data_dir
-    return (
-        _generated_in(data_dir)
-        if data_dir.is_absolute()
-        else _generated_at(data_dir.resolve() / GENERATED_KEY_FILE)
-    )
-
-
-@lru_cache(maxsize=8)
-def _generated_in(data_dir: Path) -> bytes:
-    """Per absolute data folder as configured, so a request does not resolve the path again."""
-    return _generated_at(data_dir.resolve() / GENERATED_KEY_FILE)
+    data_dir = settings.data_dir  # an absolute one is not resolved again on every request
+    folder = data_dir if data_dir.is_absolute() else data_dir.resolve()
+    return _generated_at(folder / GENERATED_KEY_FILE)
 
 
 @lru_cache(maxsize=8)

@@ -90,10 +90,8 @@ def put_blobs(root: Path, contents: Iterable[bytes]) -> list[str]:
 def _holds(path: str, content: bytes) -> bool:
     """The file at ``path`` holds exactly ``content``."""
     try:
-        if os.stat(path).st_size != len(content):
-            return False
         with open(path, "rb") as stored:
-            return stored.read() == content
+            return os.fstat(stored.fileno()).st_size == len(content) and stored.read() == content
     except FileNotFoundError:
         return False
 

@@ -363,7 +363,7 @@ def receive(
         return _refuse(db, post, error, partnership.signer, partnership.partner_id)
     mdn = _mdn(post, message=message, signer=partnership.signer) if post.request.wants_mdn else None
     # The blobs are durable before the write transaction, so the database lock is held only for the
-    # rows; append_many then finds them in place.
+    # rows; append_many(stored=True) then only hashes them.
     payloads = [p.data for p in message.payloads]
     digests = put_blobs(post.root, [body, message.mic_content, *payloads, *([mdn.body] if mdn else [])])
     mdn_sha = digests[-1] if mdn else None

@@ -17,28 +17,40 @@ from gateway.worker import celery_config
 MESSAGES = 300
 
 
-def _connection(folder: Path, transport: str = TRANSPORT) -> Connection:
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "store_processed": False}
-    return Connection(  # type: ignore[no-untyped-call]
-        "filesystem://localhost/", transport=transport, transport_options=options
+def _connection(root: Path) -> tuple[Connection, Path]:
+    """A connection whose messages go to ``root/messages`` (returned) and whose exchange table goes to
+    ``root/control`` (kombu's default is ./control)."""
+    messages = root / "messages"
+    messages.mkdir()
+    options = {
+        "data_folder_in": str(messages),
+        "data_folder_out": str(messages),
+        "control_folder": str(root / "control"),
+        "store_processed": False,
+    }
+    connection = Connection(  # type: ignore[no-untyped-call]
+        "filesystem://localhost/", transport=TRANSPORT, transport_options=options
     )
+    return connection, messages
 
 
 def test_the_embedded_broker_uses_the_whole_file_transport(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     assert settings.broker_is_embedded
     assert celery_config(settings)["broker_transport"] == TRANSPORT
-    with _connection(tmp_path) as conn:
+    conn, _ = _connection(tmp_path)
+    with conn:
         assert isinstance(conn.transport, Transport)
 
 
 def test_a_consumer_racing_the_writer_only_ever_sees_whole_messages(tmp_path: Path) -> None:
+    conn, folder = _connection(tmp_path)
     done = threading.Event()
     read: list[bytes] = []
 
     def consume() -> None:
-        while not done.is_set() or any(tmp_path.glob("*.msg")):
-            for path in sorted(tmp_path.glob("*.msg")):
+        while not done.is_set() or any(folder.glob("*.msg")):
+            for path in sorted(folder.glob("*.msg")):
                 try:
                     read.append(path.read_bytes())
                     path.unlink()
@@ -47,19 +59,20 @@ def test_a_consumer_racing_the_writer_only_ever_sees_whole_messages(tmp_path: Pa
 
     consumer = threading.Thread(target=consume)
     consumer.start()
-    with _connection(tmp_path) as conn:
+    with conn:
         channel = conn.default_channel
         for n in range(MESSAGES):
-            channel._put("q", {"body": "x" * 2000, "n": n})
+            channel._put("q", {"body": "x" * 2000, "n": n})  # type: ignore[no-untyped-call]
     done.set()
     consumer.join(30)
     assert sorted(json.loads(raw)["n"] for raw in read) == list(range(MESSAGES))
-    assert list(tmp_path.iterdir()) == []  # nothing left aside
+    assert list(folder.iterdir()) == []  # nothing left aside
 
 
 def test_messages_round_trip_through_the_transport(tmp_path: Path) -> None:
-    with _connection(tmp_path) as conn:
-        queue = conn.SimpleQueue("q")
+    conn, _ = _connection(tmp_path)
+    with conn:
+        queue = conn.SimpleQueue("q")  # type: ignore[no-untyped-call]
         queue.put({"job": 7})
         message = queue.get(timeout=5)
         assert message.payload == {"job": 7}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -38,7 +38,7 @@ class _Counting:
             raise OSError(5, "injected flush failure")
 
 
-def _insert(key: str, fail: bool = False, gate: threading.Event | None = None):  # type: ignore[no-untyped-def]
+def _insert(key: str, fail: bool = False, gate: threading.Event | None = None) -> Callable[[Session], str]:
     def work(session: Session) -> str:
         session.execute(text("INSERT INTO item (key) VALUES (:key)"), {"key": key})
         if gate is not None:
