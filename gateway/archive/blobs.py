@@ -1,5 +1,11 @@
-"""Content-addressed blob files (``blobs/ab/<sha256>``), written atomically and durably before the
-database record that points to them commits, so a record never points to a missing blob.
+"""Archived contents, addressed by SHA-256, always durable before the records that point to them.
+
+Small contents (up to ``INLINE_MAX_BYTES``: nearly every EDI message, signed entity and MDN) are rows
+of ``archive_blob``, written in the same transaction as their records: nothing to create, rename and
+flush per artefact, and a record and its content commit together. Larger ones are files
+(``blobs/ab/<sha256>``), written atomically and durably before the transaction that records them.
+Readers look in the table first, then in the folder, where every content archived by earlier
+versions stays.
 
 One level of 256 folders, as git stores objects: the two-level ``blobs/ab/cd/<sha256>`` layout of
 earlier versions created a new folder for almost every blob of the first hundred thousand, and creating
@@ -12,11 +18,18 @@ import contextlib
 import hashlib
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from gateway.db import insert_or_skip
 from gateway.durability import FLUSHER, WHOLE_FILESYSTEM
 from gateway.errors import GatewayError
+from gateway.models.archive import ArchiveBlob, ArchiveHead
 
 
 class BlobMissingError(GatewayError):
@@ -25,6 +38,61 @@ class BlobMissingError(GatewayError):
 
 
 BLOB_MODE = 0o440
+# Contents up to this size are kept in the database (see the module docstring). The AS2 artefacts of a
+# typical message are a few kilobytes each; a row this size is still cheap to write in the transaction.
+INLINE_MAX_BYTES = 64 * 1024
+
+_BLOB = cast(Table, ArchiveBlob.__table__)
+_HEAD = cast(Table, ArchiveHead.__table__)
+_LOCK_HEAD = select(_HEAD.c.seq).where(_HEAD.c.id == 1).with_for_update()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Contents made ready for archiving by :func:`prepare`: ``digests`` in the order given; the large
+    ones are durable files already, the small ones (``inline``) are rows for :func:`save`."""
+
+    digests: list[str]
+    inline: dict[str, bytes] = field(default_factory=dict)
+
+
+def prepare(root: Path, contents: Sequence[bytes]) -> Prepared:
+    """The work of archiving that needs no transaction: hash every content and store the large ones as
+    durable files (:func:`put_blobs`), so that a write transaction only has to :func:`save` the rest."""
+    digests = [hashlib.sha256(content).hexdigest() for content in contents]
+    inline: dict[str, bytes] = {}
+    large: list[bytes] = []
+    for digest, content in zip(digests, contents, strict=True):
+        if len(content) <= INLINE_MAX_BYTES:
+            inline[digest] = content
+        else:
+            large.append(content)
+    if large:
+        put_blobs(root, large)
+    return Prepared(digests, inline)
+
+
+def save(session: Session, prepared: Prepared) -> None:
+    """Write the small contents of ``prepared`` in the caller's transaction (a content already kept is
+    left as it is: same SHA-256, same bytes).
+
+    On PostgreSQL the archive head is locked first, as appending records does: a transaction inserting
+    a content another one has inserted but not committed waits for it, and if that one could in turn
+    be waiting for the head, the two would deadlock. Every transaction that saves contents holds the
+    head from then on, so the first to insert a content is never waiting for one that waits on it."""
+    if prepared.inline:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection().execute(_LOCK_HEAD)
+        rows = [{"sha256": digest, "content": content} for digest, content in prepared.inline.items()]
+        session.connection().execute(insert_or_skip(session, _BLOB, ["sha256"]), rows)
+
+
+def store(session: Session, root: Path, contents: Sequence[bytes]) -> list[str]:
+    """Archive ``contents`` for records written in the caller's transaction; returns their SHA-256s.
+    Large contents are durable files when this returns, small ones commit with the transaction."""
+    prepared = prepare(root, contents)
+    save(session, prepared)
+    return prepared.digests
 
 
 def blob_path(root: Path, sha256: str) -> Path:
@@ -46,11 +114,6 @@ def _stored_file(root: str, sha256: str) -> str | None:
         if os.path.exists(path):
             return path
     return None
-
-
-def put_blob(root: Path, content: bytes) -> str:
-    """Store ``content`` (idempotent) and return its SHA-256; the file is durable before this returns."""
-    return put_blobs(root, [content])[0]
 
 
 def put_blobs(root: Path, contents: Iterable[bytes]) -> list[str]:
@@ -177,8 +240,35 @@ def _flush(directories: set[str], files: list[int]) -> None:
             os.close(fd)
 
 
-def get_blob(root: Path, sha256: str) -> bytes:
+def _inline(session: Session, sha256: str) -> bytes | None:
+    content = session.execute(select(_BLOB.c.content).where(_BLOB.c.sha256 == sha256)).scalar()
+    return None if content is None else bytes(content)
+
+
+def get_blob(session: Session, root: Path, sha256: str) -> bytes:
+    """The archived content with this SHA-256, from the database or the archive folder."""
+    content = _inline(session, sha256)
+    if content is not None:
+        return content
     path = blob_path(root, sha256)
     if not path.exists():
-        raise BlobMissingError(f"archived content {sha256} is missing from the archive folder")
+        raise BlobMissingError(
+            f"archived content {sha256} is missing from the database and the archive folder"
+        )
     return path.read_bytes()
+
+
+def stored_digest(session: Session, root: Path, sha256: str) -> tuple[str, str] | None:
+    """Where the content filed under ``sha256`` is kept ("database" or "file") and the SHA-256 of what
+    is actually there (an alteration shows as a mismatch), or None when it is nowhere."""
+    content = _inline(session, sha256)
+    if content is not None:
+        return "database", hashlib.sha256(content).hexdigest()
+    path = blob_path(root, sha256)
+    if not path.exists():
+        return None
+    digest = hashlib.sha256()
+    with path.open("rb") as blob:
+        for chunk in iter(lambda: blob.read(1 << 20), b""):
+            digest.update(chunk)
+    return "file", digest.hexdigest()

@@ -18,7 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from gateway.archive.blobs import blob_path, put_blobs
+from gateway.archive.blobs import store, stored_digest
 from gateway.models.archive import GENESIS_HASH, ArchiveHead, ArchiveRecord
 from gateway.models.base import utcnow
 
@@ -109,17 +109,18 @@ def append_many(
 ) -> list[Appended]:
     """Store every item's content and chain one record each, in order, in the caller's transaction.
 
-    Blobs are durable before the records are written; ``stored`` says the caller already made every
-    item's content durable with ``put_blobs`` (nothing is written or flushed again, only hashed), so
-    that work stays out of the write lock. Three statements whatever the number of items:
+    The contents are archived first (``gateway.archive.blobs.store``: large ones as durable files,
+    small ones as rows of this transaction); ``stored`` says the caller already did that with
+    ``prepare`` (outside the write lock) and ``save`` (in this transaction), so they are only hashed.
+    Three statements for the records whatever the number of items:
     lock the head, insert the records, move the head. The head row lock serialises appends until the
     caller commits, so call this last in the transaction.
     """
     if not items:
         return []
     contents = [item.content for item in items]
-    digests = [hashlib.sha256(c).hexdigest() for c in contents] if stored else put_blobs(root, contents)
     session.flush()  # the caller's pending ORM changes go first, as they would with session.execute
+    digests = [hashlib.sha256(c).hexdigest() for c in contents] if stored else store(session, root, contents)
     conn = session.connection()
     head = conn.execute(_LOCK_HEAD).first()
     if head is None:
@@ -188,20 +189,20 @@ def _records(session: Session) -> Iterator[ArchiveRecord]:
         last = batch[-1].seq
 
 
-def _content_ok(root: Path, record: ArchiveRecord) -> str | None:
-    path = blob_path(root, record.content_sha256)
-    if not path.exists():
+def _content_ok(session: Session, root: Path, record: ArchiveRecord) -> str | None:
+    found = stored_digest(session, root, record.content_sha256)
+    if found is None:
         return "archived content is missing"
-    digest = hashlib.sha256()
-    with path.open("rb") as blob:
-        for chunk in iter(lambda: blob.read(1 << 20), b""):
-            digest.update(chunk)
-    if digest.hexdigest() != record.content_sha256:
-        return "archived content does not match its hash (altered file)"
+    where, digest = found
+    if digest != record.content_sha256:
+        altered = "row" if where == "database" else "file"
+        return f"archived content does not match its hash (altered {altered})"
     return None
 
 
-def verify_record(root: Path, record: ArchiveRecord, expected_seq: int, prev_hash: str) -> str | None:
+def verify_record(
+    session: Session, root: Path, record: ArchiveRecord, expected_seq: int, prev_hash: str
+) -> str | None:
     """Why ``record`` is not a valid next link after ``prev_hash``, or None."""
     if record.seq != expected_seq:
         return f"expected record {expected_seq} here, found {record.seq} (a record was removed)"
@@ -209,14 +210,14 @@ def verify_record(root: Path, record: ArchiveRecord, expected_seq: int, prev_has
         return "previous-hash does not match the record before it"
     if compute_hash(hashed_fields(record)) != record.record_hash:
         return "record fields do not match its hash (altered record)"
-    return _content_ok(root, record)
+    return _content_ok(session, root, record)
 
 
 def verify(session: Session, root: Path) -> ChainReport:
     """Re-check every record and blob from the start; stop at the first broken link."""
     prev, count = GENESIS_HASH, 0
     for record in _records(session):
-        reason = verify_record(root, record, count + 1, prev)
+        reason = verify_record(session, root, record, count + 1, prev)
         if reason:
             return ChainReport(count, prev, BrokenLink(record.seq, reason))
         prev, count = record.record_hash, count + 1

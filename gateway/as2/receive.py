@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
-from gateway.archive.blobs import get_blob, put_blobs
+from gateway.archive.blobs import Prepared, get_blob, prepare, save
 from gateway.archive.chain import Item, append_many
 from gateway.as2 import partnerships
 from gateway.as2.cms import KeyPair
@@ -162,8 +162,10 @@ def _refuse(
     mdn = _mdn(post, error=error, signer=signer) if post.request.wants_mdn else None
     if mdn is not None:
         items.append(_mdn_item(mdn, None))
-    digests = put_blobs(post.root, [item.content for item in items])
+    prepared = prepare(post.root, [item.content for item in items])
+    digests = prepared.digests
     with db.transaction() as session:
+        save(session, prepared)
         append_many(session, post.root, items, stored=True)
         if mdn is not None:
             _queue_async(session, post, mdn, digests[-1], partner_id)
@@ -172,11 +174,11 @@ def _refuse(
     return mdn, _reply(mdn, post.request)
 
 
-def _stored_reply(post: _Post, meta: dict[str, Any]) -> Reply:
+def _stored_reply(session: Session, post: _Post, meta: dict[str, Any]) -> Reply:
     stored = meta.get("mdn")
     if not stored:
         return Reply(200)
-    body = get_blob(post.root, stored["sha256"])
+    body = get_blob(session, post.root, stored["sha256"])
     headers = tuple((name, value) for name, value in stored["headers"])
     return Reply(200) if post.request.is_async else Reply(200, headers, body)
 
@@ -297,12 +299,13 @@ def _record(
     p: Partnership,
     message: InboundMessage,
     mdn: Mdn | None,
-    mdn_sha: str | None,
+    prepared: Prepared,
 ) -> Reply | None:
     """Phase B: the rows. Returns the stored reply instead when a concurrent copy won the race.
 
     The exchanges and their jobs first, the archive records last: the chain's head stays locked only
     from there to the commit."""
+    mdn_sha = prepared.digests[-1] if mdn else None
     stored = _stored_mdn(mdn, mdn_sha, post.request)
     evidence = _evidence(message)
     received = _received(p, message, evidence)
@@ -311,12 +314,13 @@ def _record(
     if first.duplicate:
         meta = _meta(session, first.exchange_id)
         if meta.get("mdn"):
-            return _stored_reply(post, meta)
+            return _stored_reply(session, post, meta)
     fresh = [(r, res) for r, res in zip(received, results, strict=True) if not res.duplicate]
     items = [archive_item(r, res.exchange_id) for r, res in fresh]
     items += _evidence_items(post, message, evidence, first.exchange_id)
     if mdn is not None:
         items.append(_mdn_item(mdn, first.exchange_id))
+    save(session, prepared)
     append_many(session, post.root, items, stored=True)
     if mdn is None:
         return None
@@ -356,18 +360,17 @@ def receive(
         return _refuse(db, post, unknown, None)
     if earlier_id is not None:
         with db.transaction() as session:
-            return None, _stored_reply(post, _count_repeat(session, earlier_id))
+            return None, _stored_reply(session, post, _count_repeat(session, earlier_id))
     try:
         message = _unwrap(post, partnership)
     except AS2Error as error:
         return _refuse(db, post, error, partnership.signer, partnership.partner_id)
     mdn = _mdn(post, message=message, signer=partnership.signer) if post.request.wants_mdn else None
-    # The blobs are durable before the write transaction, so the database lock is held only for the
-    # rows; append_many(stored=True) then only hashes them.
+    # Hashing (and any large content's file) stays out of the write transaction, which only inserts
+    # the rows; append_many(stored=True) then only hashes the contents.
     payloads = [p.data for p in message.payloads]
-    digests = put_blobs(post.root, [body, message.mic_content, *payloads, *([mdn.body] if mdn else [])])
-    mdn_sha = digests[-1] if mdn else None
-    stored = db.batched(lambda session: _record(session, post, partnership, message, mdn, mdn_sha))
+    prepared = prepare(post.root, [body, message.mic_content, *payloads, *([mdn.body] if mdn else [])])
+    stored = db.batched(lambda session: _record(session, post, partnership, message, mdn, prepared))
     if stored is not None:
         return None, stored
     return mdn, _reply(mdn, post.request)

@@ -152,7 +152,7 @@ def build(session: Session, settings: Settings, exchange: Exchange, partner: Par
         receipt_url=_receipt_url(settings, as2),
         mdn_to=f"as2@{settings.as2_mdn_domain}",
     )
-    payload = get_blob(settings.resolved_archive_dir, exchange.content_sha256)
+    payload = get_blob(session, settings.resolved_archive_dir, exchange.content_sha256)
     item = OutboundPayload(payload, _content_type(as2, exchange), exchange.filename)
     message = build_message(item, options, message_id=new_message_id(settings.as2_mdn_domain), now=now)
     meta = {
@@ -207,11 +207,11 @@ class Wire:
     mdn_signed: bool
 
     @classmethod
-    def of(cls, settings: Settings, meta: dict[str, Any]) -> Wire:
+    def of(cls, session: Session, settings: Settings, meta: dict[str, Any]) -> Wire:
         return cls(
             message_id=meta["message_id"],
             headers=tuple((str(name), str(value)) for name, value in meta["headers"]),
-            body=get_blob(settings.resolved_archive_dir, meta["body_sha256"]),
+            body=get_blob(session, settings.resolved_archive_dir, meta["body_sha256"]),
             mic=meta["mic"],
             mic_algorithm=meta["mic_algorithm"],
             mdn_mode=meta["mdn_mode"],
@@ -271,7 +271,7 @@ def attempt(
     return Attempt(
         exchange_id=exchange.id,
         endpoint=endpoint_for(session, settings, as2_settings(partner)),
-        wire=Wire.of(settings, meta),
+        wire=Wire.of(session, settings, meta),
         partner_certs=tuple(repository.verification_certs(session, partner.id, now)),
     )
 

@@ -35,7 +35,7 @@ def load(session: Session, job: OutboxJob) -> _Post:
     as2 = profile_of(partner).transports.as2 if partner else None
     if as2 is None or not async_mdn_url_allowed(as2, url):
         raise PermanentJobError(f"asynchronous MDN URL {url!r} is not on the partner's allow-list")
-    body = get_blob(get_settings().resolved_archive_dir, str(job.args["mdn_sha256"]))
+    body = get_blob(session, get_settings().resolved_archive_dir, str(job.args["mdn_sha256"]))
     headers = tuple((str(name), str(value)) for name, value in job.args["headers"])
     return _Post(url, headers, body)
 

@@ -91,7 +91,7 @@ def record_content(session: Session, root: Any, seq: int) -> tuple[ArchiveRecord
     record = session.scalar(select(ArchiveRecord).where(ArchiveRecord.seq == seq))
     if record is None:
         raise NotFoundError(f"archive record {seq} does not exist")
-    return record, get_blob(root, record.content_sha256)
+    return record, get_blob(session, root, record.content_sha256)
 
 
 def _links(session: Session, first: int, last: int) -> list[dict[str, Any]]:
@@ -151,7 +151,9 @@ def export_bundle(session: Session, root: Any, exchange_id: int) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
         for record in records:
-            bundle.writestr(f"records/{record.seq}-{record.kind}.bin", get_blob(root, record.content_sha256))
+            bundle.writestr(
+                f"records/{record.seq}-{record.kind}.bin", get_blob(session, root, record.content_sha256)
+            )
     return out.getvalue()
 
 

@@ -256,7 +256,7 @@ def archive_record(request: Request, seq: Id, principal: Signed) -> HTMLResponse
     root = settings_of(request).resolved_archive_dir
     with database_of(request).transaction() as session:
         record, _data = audit_service.record_content(session, root, seq)
-        view = service.artefact(root, record, with_bytes=True)
+        view = service.artefact(session, root, record, with_bytes=True)
         audit(session, principal, "archive.read", "archive_record", seq)
     return render(request, "archive.html", principal=principal, record=view, subject=record.subject_id)
 
@@ -272,10 +272,10 @@ def document(request: Request, document_id: Id, principal: Signed) -> HTMLRespon
     with database_of(request).transaction() as session:
         doc, exchange = documents_service.get_document(session, document_id)
         records = audit_service.records_of(session, exchange.id)
-        wire = [service.artefact(root, r, with_bytes=auditor) for r in records]
+        wire = [service.artefact(session, root, r, with_bytes=auditor) for r in records]
         acks = service.acks_of(session, exchange.id) if exchange.direction is Direction.INBOUND else []
         ack_views = [
-            (ack, service.artefact(root, rec, with_bytes=auditor) if rec else None)
+            (ack, service.artefact(session, root, rec, with_bytes=auditor) if rec else None)
             for ack in acks
             for rec in [service.records_by_sha(session, ack.content_sha256)]
         ]

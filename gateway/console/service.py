@@ -301,11 +301,11 @@ def is_text(data: bytes) -> bool:
     return controls <= len(sample) // 200
 
 
-def artefact(root: Path, record: ArchiveRecord, with_bytes: bool) -> ArtefactView:
+def artefact(session: Session, root: Path, record: ArchiveRecord, with_bytes: bool) -> ArtefactView:
     """A record for a page; with ``with_bytes`` its content as text, or a note when it is binary."""
     text = None
     if with_bytes:
-        data = get_blob(root, record.content_sha256)
+        data = get_blob(session, root, record.content_sha256)
         text = as_text(data) if is_text(data) else None
     return ArtefactView(
         record.seq,

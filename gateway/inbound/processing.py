@@ -262,7 +262,7 @@ def process_exchange(session: Session, settings: Settings, exchange_id: int) -> 
     partner = session.get(Partner, exchange.partner_id)
     assert partner is not None
     profile = profile_of(partner)
-    content = get_blob(settings.resolved_archive_dir, exchange.content_sha256)
+    content = get_blob(session, settings.resolved_archive_dir, exchange.content_sha256)
     try:
         syntax = detect_syntax(content)
         formats = _inbound_formats(profile, syntax)

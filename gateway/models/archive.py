@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, String
+from sqlalchemy import BigInteger, CheckConstraint, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models.base import Base, BigId, JsonDoc, UtcDateTime
@@ -40,3 +40,14 @@ class ArchiveHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     record_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ArchiveBlob(Base):
+    """The content of a small archived artefact, kept in the database beside its records (one row per
+    SHA-256) instead of as a file: it commits with them in one transaction, with no file to create
+    and flush per message. Larger content stays in the archive folder (``gateway.archive.blobs``)."""
+
+    __tablename__ = "archive_blob"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)

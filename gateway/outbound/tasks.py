@@ -117,7 +117,7 @@ def load(session: Session, job: OutboxJob) -> _Work | None:
     if kind == TransportKind.AS2:
         return _as2_attempt(session, settings, exchange, partner)
     if kind == TransportKind.SFTP:
-        content = get_blob(settings.resolved_archive_dir, exchange.content_sha256)
+        content = get_blob(session, settings.resolved_archive_dir, exchange.content_sha256)
         return _SftpJob(exchange.id, partner, exchange.filename or f"exchange-{exchange.id}.edi", content)
     return _RestJob(exchange.id)
 

@@ -238,7 +238,7 @@ def _store_document(
 def fetch(session: Session, settings: Settings, partner: Partner, exchange_id: int) -> tuple[Exchange, bytes]:
     """The exact archived bytes of an outbound exchange; the first fetch marks it sent (delivered)."""
     exchange = repository.outbound(session, partner.id, exchange_id, for_update=True)
-    content = get_blob(settings.resolved_archive_dir, exchange.content_sha256)
+    content = get_blob(session, settings.resolved_archive_dir, exchange.content_sha256)
     if exchange.status is ExchangeStatus.READY:
         now = utcnow()
         mark_sent(exchange, now, MdnStatus.NONE, fetched_at=now.isoformat(timespec="seconds"))
@@ -254,7 +254,7 @@ def canonical_documents(
     stored = [d.canonical for d in repository.documents_of(session, exchange.id)]
     if stored or "ack_kind" not in exchange.meta:
         return stored
-    content = get_blob(settings.resolved_archive_dir, exchange.content_sha256)
+    content = get_blob(session, settings.resolved_archive_dir, exchange.content_sha256)
     try:
         with collector_paused():
             result = translate_inbound(content, InboundOptions(now=utcnow(), ack_kind="none", ta1="never"))

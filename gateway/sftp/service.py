@@ -25,7 +25,7 @@ from typing import Any, Final
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from gateway.archive.blobs import put_blob
+from gateway.archive.blobs import store
 from gateway.config import Settings
 from gateway.db import get_database
 from gateway.errors import GatewayError
@@ -153,10 +153,10 @@ def enqueue_delivery(
     content: bytes,
     dedup_key: str | None = None,
 ) -> OutboxJob:
-    """Queue a document for an SFTP partner in the caller's transaction (blob stored first); a job with
-    the same ``dedup_key`` is reused."""
+    """Queue a document for an SFTP partner in the caller's transaction (its content archived in it);
+    a job with the same ``dedup_key`` is reused."""
     check_file_name(filename)
-    digest = put_blob(settings.resolved_archive_dir, content)
+    digest = store(session, settings.resolved_archive_dir, [content])[0]
     return enqueue(
         session,
         settings,

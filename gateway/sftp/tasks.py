@@ -66,10 +66,20 @@ def _no_retry_on_config_errors(call: Callable[[], T]) -> T:
         raise PermanentJobError(exc.message) from exc
 
 
-def _push(work: _Work) -> str:
-    content = get_blob(work.settings.resolved_archive_dir, str(work.args["sha256"]))
+@dataclass(frozen=True)
+class _PushWork(_Work):
+    content: bytes
+
+
+def _load_push(session: Session, job: OutboxJob) -> _PushWork:
+    work = _load(session, job)
+    content = get_blob(session, work.settings.resolved_archive_dir, str(work.args["sha256"]))
+    return _PushWork(work.settings, work.partner, work.args, content)
+
+
+def _push(work: _PushWork) -> str:
     filename = str(work.args["filename"])
-    return _no_retry_on_config_errors(lambda: push(work.settings, work.partner, filename, content))
+    return _no_retry_on_config_errors(lambda: push(work.settings, work.partner, filename, work.content))
 
 
 def _pushed(session: Session, job: OutboxJob, where: str) -> None:
@@ -122,7 +132,7 @@ def schedule_pulls(session: Session, job: OutboxJob) -> None:
         log.info("SFTP pulls queued", extra={"jobs": queued})
 
 
-push_file = job_task("sftp.push_file")(IoHandler(load=_load, perform=_push, record=_pushed))
+push_file = job_task("sftp.push_file")(IoHandler(load=_load_push, perform=_push, record=_pushed))
 pull_partner = job_task("sftp.pull_partner")(IoHandler(load=_load_pull, perform=_pull, record=_import))
 remove_remote_file = job_task("sftp.remove_remote_file")(
     IoHandler(load=_load, perform=_remove, record=_removed)

@@ -12,6 +12,7 @@ from gateway.inbound.processing import process_exchange
 from gateway.inbound.service import Received, accept
 from gateway.models import ArchiveRecord, Direction, Document, Exchange, ExchangeStatus, OutboxJob
 from gateway.onboarding.service import create_partner
+from tests.gateway.archived import archived
 from tests.gateway.edi_samples import x12_850, x12_partner
 
 
@@ -44,7 +45,7 @@ def _acks(settings: Settings) -> list[tuple[Exchange, bytes]]:
         rows = session.scalars(
             select(Exchange).where(Exchange.direction == Direction.OUTBOUND).order_by(Exchange.id)
         )
-        return [(row, get_blob(settings.resolved_archive_dir, row.content_sha256)) for row in rows]
+        return [(row, get_blob(session, settings.resolved_archive_dir, row.content_sha256)) for row in rows]
 
 
 def test_purchase_order_is_stored_acknowledged_and_queued_for_the_erp(migrated: Settings) -> None:
@@ -114,7 +115,7 @@ def test_garbage_is_rejected_with_a_located_error_and_kept(migrated: Settings) -
     exchange = _receive_and_process(migrated, partner_id, b"this is not EDI at all", "<junk@acme>")
     assert exchange.status == ExchangeStatus.REJECTED
     assert exchange.error
-    assert get_blob(migrated.resolved_archive_dir, exchange.content_sha256) == b"this is not EDI at all"
+    assert archived(migrated, exchange.content_sha256) == b"this is not EDI at all"
 
 
 def test_bad_set_is_rejected_in_the_997_while_good_sets_flow(migrated: Settings) -> None:

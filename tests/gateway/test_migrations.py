@@ -6,12 +6,15 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import event, insert, text
 
+from gateway.archive.chain import append, verify
 from gateway.config import Settings
-from gateway.db import get_database, upgrade
+from gateway.db import alembic_config, get_database, upgrade
 from gateway.models import Base
 from gateway.models.base import utcnow
 from gateway.models.exchange import Exchange
@@ -100,3 +103,17 @@ def test_sqlite_connections_are_durable_and_concurrent(settings: Settings) -> No
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_downgrade_past_inline_contents_is_refused_while_they_hold_evidence(settings: Settings) -> None:
+    """Dropping ``archive_blob`` would lose contents records point to: refused, nothing changed."""
+    upgrade(settings)
+    cfg = alembic_config(settings.resolved_database_url)
+    command.downgrade(cfg, "0010")  # empty: allowed
+    upgrade(settings)
+    with get_database(settings).transaction() as session:
+        append(session, settings.resolved_archive_dir, "as2-message-in", b"ISA*00*evidence~")
+    with pytest.raises(RuntimeError, match="archive_blob holds 1 archived contents"):
+        command.downgrade(cfg, "0010")
+    with get_database(settings).sessions() as session:
+        assert verify(session, settings.resolved_archive_dir).records == 1

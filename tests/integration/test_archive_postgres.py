@@ -1,5 +1,6 @@
-"""The archive on PostgreSQL: concurrent appends from many transactions still form one valid chain,
-and the database itself refuses to change a record."""
+"""The archive on PostgreSQL: concurrent appends from many transactions still form one valid chain
+(also when they archive the same contents), and the database itself refuses to change a record or an
+archived content."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
+from gateway.archive.blobs import store
 from gateway.archive.chain import append, verify
 from gateway.config import Settings
 from gateway.db import get_database, upgrade
@@ -27,7 +29,15 @@ def test_concurrent_appends_form_one_chain(tmp_path: Path, pg_url: str) -> None:
         try:
             for i in range(25):
                 with db.transaction() as session:
-                    append(session, settings.resolved_archive_dir, "test", f"{n}-{i}".encode())
+                    # The same content in every writer, saved before the head is taken for a record
+                    # by half of them and after it by the other half: without the head lock that
+                    # saving takes, those orders deadlock.
+                    if n % 2:
+                        append(session, settings.resolved_archive_dir, "test", f"{n}-{i}".encode())
+                    store(session, settings.resolved_archive_dir, [f"shared-{i}".encode()])
+                    if not n % 2:
+                        append(session, settings.resolved_archive_dir, "test", f"{n}-{i}".encode())
+                    append(session, settings.resolved_archive_dir, "test", f"shared-{i % 3}".encode())
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -39,9 +49,10 @@ def test_concurrent_appends_form_one_chain(tmp_path: Path, pg_url: str) -> None:
     assert errors == []
     with db.sessions() as session:
         report = verify(session, settings.resolved_archive_dir)
-        assert session.execute(text("SELECT max(seq) FROM archive_record")).scalar_one() == 100
+        assert session.execute(text("SELECT max(seq) FROM archive_record")).scalar_one() == 200
+        assert session.execute(text("SELECT count(*) FROM archive_blob")).scalar_one() == 100 + 25
     assert report.ok
-    assert report.records == 100
+    assert report.records == 200
 
 
 def test_postgres_refuses_update_and_delete(tmp_path: Path, pg_url: str) -> None:
@@ -50,6 +61,11 @@ def test_postgres_refuses_update_and_delete(tmp_path: Path, pg_url: str) -> None
     db = get_database(settings)
     with db.transaction() as session:
         append(session, settings.resolved_archive_dir, "test", b"evidence")
-    for statement in ("UPDATE archive_record SET kind = 'x'", "DELETE FROM archive_record"):
+    for statement in (
+        "UPDATE archive_record SET kind = 'x'",
+        "DELETE FROM archive_record",
+        "UPDATE archive_blob SET content = '\\x00'",
+        "DELETE FROM archive_blob",
+    ):
         with pytest.raises(DatabaseError, match="append-only"), db.transaction() as session:
             session.execute(text(statement))

@@ -47,7 +47,7 @@ def _blob(settings: Settings, exchange_id: int) -> bytes:
     with get_database(settings).sessions() as session:
         exchange = session.get(Exchange, exchange_id)
         assert exchange is not None
-        return get_blob(settings.resolved_archive_dir, exchange.content_sha256)
+        return get_blob(session, settings.resolved_archive_dir, exchange.content_sha256)
 
 
 def _as2_partner(settings: Settings, peer: As2Peer, partner: Identity) -> int:

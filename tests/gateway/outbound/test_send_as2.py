@@ -15,7 +15,6 @@ from asn1crypto import cms
 from cryptography.hazmat.primitives import hashes
 from sqlalchemy import select
 
-from gateway.archive.blobs import get_blob
 from gateway.as2 import KeyPair
 from gateway.audit.evidence import verify_bundle
 from gateway.audit.service import export_bundle
@@ -27,6 +26,7 @@ from gateway.models.exchange import ExchangeStatus
 from gateway.onboarding.service import set_enabled, update_partner
 from gateway.sftp.credentials import store_secret
 from tests.conftest import require_available
+from tests.gateway.archived import archived
 from tests.gateway.as2.keys import Identity, make_identity
 from tests.gateway.as2.openssl_peer import OpenSSLPeer
 from tests.partners.certs import make_cert, rsa_key
@@ -67,7 +67,7 @@ def test_signed_encrypted_message_gets_a_verified_signed_mdn(
     outgoing, mdn = _records(outbound.settings, exchange_id)
     assert (outgoing.kind, mdn.kind) == ("as2-outbound", "as2-mdn-in")
     [(headers, body)] = peer.requests
-    assert get_blob(outbound.settings.resolved_archive_dir, outgoing.content_sha256) == body
+    assert archived(outbound.settings, outgoing.content_sha256) == body
     assert dict(headers)["Message-ID"] == wire["message_id"] == f"<{exchange.meta['as2_message_id']}>"
     assert (exchange.meta["mic"], exchange.meta["mic_algorithm"]) == (received.mic, received.mic_algorithm)
     sent = {name.lower(): value for name, value in headers}

@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gateway.archive.blobs import get_blob
 from gateway.db import get_database
 from gateway.models import OutboxJob
 from gateway.models.base import utcnow
 from gateway.models.exchange import Document, ExchangeStatus
+from tests.gateway.archived import archived
 from tests.gateway.edi_samples import purchase_order, x12_850
 
 from .conftest import World
@@ -93,7 +93,7 @@ def _full_flow(world: World) -> str:
     fetched = world.client.get(ack["url"], headers=world.acme.headers)
     assert fetched.status_code == 200
     stored = world.exchange(ack["exchange_id"])
-    assert fetched.content == get_blob(world.settings.resolved_archive_dir, stored.content_sha256)
+    assert fetched.content == archived(world.settings, stored.content_sha256)
     assert fetched.content.startswith(b"ISA") and b"ST*997*" in fetched.content
     assert stored.status is ExchangeStatus.SENT and stored.meta["fetched_at"]
 
@@ -186,7 +186,7 @@ def test_canonical_json_is_stored_as_a_processed_message_with_its_document(world
     assert status["syntax"] == "canonical" and status["content_type"] == "application/json"
     assert [(d["kind"], d["number"]) for d in status["documents"]] == [("purchase_order", "PO-JSON")]
     stored = world.exchange(receipt["exchange_id"])
-    assert get_blob(world.settings.resolved_archive_dir, stored.content_sha256) == body
+    assert archived(world.settings, stored.content_sha256) == body
 
     same_document = _submit(world, body + b"\n", key="json-2", media="application/json")
     assert same_document["exchange_id"] != receipt["exchange_id"]
