@@ -12,6 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 import gateway.models.base
+from gateway.migrations.append_only import allow_update_and_delete, forbid_update_and_delete
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -58,38 +59,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_archive_record_subject_id"), ["subject_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_archive_record_subject_type"), ["subject_type"], unique=False)
     op.execute("INSERT INTO archive_head (id, seq, record_hash) VALUES (1, 0, '" + "0" * 64 + "')")
-    _forbid_update_and_delete()
-
-
-APPEND_ONLY_MESSAGE = "archive_record is append-only"
-
-
-def _forbid_update_and_delete() -> None:
-    """Refuse UPDATE and DELETE on archive records in the database itself, on both dialects."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"""
-            CREATE FUNCTION archive_record_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}'; END $$;
-        """)
-        op.execute("""
-            CREATE TRIGGER archive_record_append_only BEFORE UPDATE OR DELETE ON archive_record
-            FOR EACH ROW EXECUTE FUNCTION archive_record_append_only();
-        """)
-        return
-    for action in ("UPDATE", "DELETE"):
-        op.execute(f"""
-            CREATE TRIGGER archive_record_no_{action.lower()} BEFORE {action} ON archive_record
-            BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;
-        """)
+    forbid_update_and_delete("archive_record")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS archive_record_append_only ON archive_record")
-        op.execute("DROP FUNCTION IF EXISTS archive_record_append_only()")
-    else:
-        op.execute("DROP TRIGGER IF EXISTS archive_record_no_update")
-        op.execute("DROP TRIGGER IF EXISTS archive_record_no_delete")
+    allow_update_and_delete("archive_record")
     with op.batch_alter_table("archive_record", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_archive_record_subject_type"))
         batch_op.drop_index(batch_op.f("ix_archive_record_subject_id"))

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from gateway.migrations.append_only import allow_update_and_delete, forbid_update_and_delete
+
 revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-APPEND_ONLY_MESSAGE = "archive_blob is append-only"
 
 
 def upgrade() -> None:
@@ -27,21 +27,7 @@ def upgrade() -> None:
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("sha256", name=op.f("pk_archive_blob")),
     )
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"""
-            CREATE FUNCTION archive_blob_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}'; END $$;
-        """)
-        op.execute("""
-            CREATE TRIGGER archive_blob_append_only BEFORE UPDATE OR DELETE ON archive_blob
-            FOR EACH ROW EXECUTE FUNCTION archive_blob_append_only();
-        """)
-        return
-    for action in ("UPDATE", "DELETE"):
-        op.execute(f"""
-            CREATE TRIGGER archive_blob_no_{action.lower()} BEFORE {action} ON archive_blob
-            BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;
-        """)
+    forbid_update_and_delete("archive_blob")
 
 
 def downgrade() -> None:
@@ -52,7 +38,5 @@ def downgrade() -> None:
         raise RuntimeError(
             f"archive_blob holds {held} archived contents; downgrading past 0011 would lose them"
         )
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS archive_blob_append_only ON archive_blob")
-        op.execute("DROP FUNCTION IF EXISTS archive_blob_append_only()")
+    allow_update_and_delete("archive_blob")
     op.drop_table("archive_blob")
