@@ -16,6 +16,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 from kombu.exceptions import ChannelError
@@ -23,10 +24,23 @@ from kombu.transport import filesystem
 from kombu.utils import json as kombu_json
 
 TRANSPORT = "gateway.broker:Transport"  # for Celery's ``broker_transport``
+CONTROL = "control"  # the sub-folder of the exchange table
 _dumps = cast(Callable[[Any], str], kombu_json.dumps)  # kombu's encoder, as its own transport uses
 
 
+def make_folders(folder: Path) -> None:
+    """The embedded broker's folders, for a process that reports it ready before anything used it."""
+    (folder / CONTROL).mkdir(parents=True, exist_ok=True)
+
+
 class Channel(filesystem.Channel):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]  # kombu is untyped
+        # made when a connection opens a channel, not when the Celery app is configured (importing the
+        # worker module creates no folder)
+        for folder in (self.data_folder_in, self.data_folder_out, self.control_folder):
+            os.makedirs(folder, exist_ok=True)
+
     def _put(self, queue: Any, payload: Any, **kwargs: Any) -> None:  # type: ignore[override]  # as kombu's filesystem channel
         """Put ``payload`` onto ``queue``: written aside, then renamed to the name consumers look for."""
         folder = self.data_folder_out

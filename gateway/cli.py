@@ -14,6 +14,7 @@ import typer
 from sqlalchemy import select
 
 from gateway.audit.cli import evidence_app, messages_app
+from gateway.broker import make_folders
 from gateway.certificates.cli import certs_app, stations_app
 from gateway.cli_documents import register as register_document_commands
 from gateway.config import AREAS, get_settings
@@ -81,6 +82,8 @@ def api() -> None:
 
     _logging()
     settings = get_settings()
+    if settings.broker_is_embedded:
+        make_folders(settings.broker_folder)
     log_config = logging_dict_config(settings.log_level, settings.log_format)
     raise typer.Exit(run_api(settings.http_host, settings.http_port, settings.http_workers, log_config))
 

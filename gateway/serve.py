@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from types import FrameType
 
+from gateway.broker import make_folders
 from gateway.config import Settings
 from gateway.db import upgrade
 from gateway.keys import master_key
@@ -102,7 +103,7 @@ def serve(settings: Settings, workers: int) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.resolved_archive_dir.mkdir(parents=True, exist_ok=True)
     if settings.broker_is_embedded:
-        (settings.broker_folder / "control").mkdir(parents=True, exist_ok=True)
+        make_folders(settings.broker_folder)
     upgrade(settings)
     master_key(settings)  # generated on first start when not configured
     log.info(

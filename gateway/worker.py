@@ -9,6 +9,7 @@ from typing import Any
 from celery import Celery, signals
 from kombu.entity import Exchange, Queue
 
+from gateway.broker import CONTROL
 from gateway.broker import TRANSPORT as EMBEDDED_TRANSPORT
 from gateway.config import AREAS, Settings, get_settings
 from gateway.observability import configure_logging
@@ -69,7 +70,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         conf["broker_transport_options"] = {
             "data_folder_in": folder,
             "data_folder_out": folder,
-            "control_folder": str(settings.broker_folder / "control"),
+            "control_folder": str(settings.broker_folder / CONTROL),
             "store_processed": False,
             "polling_interval": EMBEDDED_POLL_SECONDS,
         }
@@ -79,8 +80,6 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
 def create_celery(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
-    if settings.broker_is_embedded:
-        (settings.broker_folder / "control").mkdir(parents=True, exist_ok=True)
     app = Celery("edigw", include=TASK_MODULES)
     app.conf.update(celery_config(settings))
     return app

@@ -5,6 +5,9 @@ stopped with an unrecoverable error)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -78,3 +81,19 @@ def test_messages_round_trip_through_the_transport(tmp_path: Path) -> None:
         assert message.payload == {"job": 7}
         message.ack()
         queue.close()
+
+
+def test_importing_the_worker_creates_no_folder(tmp_path: Path) -> None:
+    """Configuring the Celery app touches no file; the broker's folders are made when it is used."""
+    env = {**os.environ, "EDIGW_DATA_DIR": str(tmp_path / "var")}
+    subprocess.run([sys.executable, "-c", "import gateway.worker"], cwd=tmp_path, env=env, check=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_opening_a_channel_makes_the_broker_folders(tmp_path: Path) -> None:
+    broker = tmp_path / "var" / "broker"
+    options = celery_config(Settings(data_dir=tmp_path / "var"))["broker_transport_options"]
+    with Connection("filesystem://localhost/", transport=TRANSPORT, transport_options=options) as conn:  # type: ignore[no-untyped-call]
+        conn.default_channel.basic_publish(conn.default_channel.prepare_message("wake up"), "", "q")
+    assert broker.is_dir() and (broker / "control").is_dir()
+    assert len(list(broker.glob("*.q.msg"))) == 1
