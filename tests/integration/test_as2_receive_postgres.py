@@ -9,28 +9,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
 from sqlalchemy import func, select, text
 
 from gateway.archive.chain import verify
-from gateway.as2 import OutboundMessage, OutboundPayload, SendOptions, build_message
+from gateway.as2 import OutboundMessage
 from gateway.as2.receive import receive
-from gateway.certificates import service as certs
 from gateway.config import Settings
-from gateway.db import get_database, upgrade
-from gateway.keys import master_key
+from gateway.db import get_database
 from gateway.models import Exchange, OutboxJob
-from gateway.models.base import utcnow
-from gateway.onboarding.service import create_partner
-from partners.keys import CertificateUsage
-from partners.profile import PartnerIdentities
 from tests.gateway.as2.keys import Identity, make_identity
-from tests.gateway.edi_samples import x12_850
+from tests.integration.as2_pair import messages, onboard
 
 pytestmark = pytest.mark.integration
 
-BOTH = frozenset({CertificateUsage.SIGN, CertificateUsage.ENCRYPT})
 MESSAGES = 12
 
 
@@ -41,30 +32,13 @@ def identities(tmp_path: Path) -> tuple[Identity, Identity]:
 
 @pytest.fixture
 def settings(tmp_path: Path, pg_url: str, identities: tuple[Identity, Identity]) -> Settings:
-    us, partner = identities
     settings = Settings(data_dir=tmp_path / "var", database_url=pg_url)
-    upgrade(settings)
-    p12 = pkcs12.serialize_key_and_certificates(
-        b"us", us.pair.private_key, us.cert, None, serialization.NoEncryption()
-    )
-    with get_database(settings).transaction() as session:
-        station = certs.create_station(session, "main", "Main", PartnerIdentities(as2_id="gateway"))
-        certs.import_station_key(session, station.id, p12, None, BOTH, master_key(settings))
-        partner_id = create_partner(
-            session, {"code": "partner", "name": "Partner", "identities": {"as2_id": "partner"}}
-        ).id
-        pem = partner.cert.public_bytes(serialization.Encoding.PEM)
-        certs.import_partner_certificate(session, partner_id, pem, BOTH)
+    onboard(settings, *identities)
     return settings
 
 
 def _messages(identities: tuple[Identity, Identity], count: int) -> list[OutboundMessage]:
-    us, partner = identities
-    options = SendOptions(as2_from="partner", as2_to="gateway", sign_with=partner.pair, encrypt_to=(us.cert,))
-    return [
-        build_message(OutboundPayload(x12_850()), options, message_id=f"<pg-{n}@partner>", now=utcnow())
-        for n in range(count)
-    ]
+    return messages(*identities, count, "pg")
 
 
 def _post(settings: Settings, message: OutboundMessage) -> bytes:
