@@ -163,12 +163,11 @@ def _refuse(
     if mdn is not None:
         items.append(_mdn_item(mdn, None))
     prepared = prepare(post.root, [item.content for item in items])
-    digests = prepared.digests
     with db.transaction() as session:
         save(session, prepared)
         append_many(session, post.root, items, stored=True)
         if mdn is not None:
-            _queue_async(session, post, mdn, digests[-1], partner_id)
+            _queue_async(session, post, mdn, prepared.digests[-1], partner_id)
     if mdn is None:
         return None, Reply(400, (("Content-Type", "text/plain"),), f"{error.disposition}: {error}".encode())
     return mdn, _reply(mdn, post.request)
