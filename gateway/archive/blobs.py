@@ -72,16 +72,17 @@ def prepare(root: Path, contents: Sequence[bytes]) -> Prepared:
     return Prepared(digests, inline)
 
 
-def save(session: Session, prepared: Prepared) -> None:
+def save(session: Session, prepared: Prepared, *, head_locked: bool = False) -> None:
     """Write the small contents of ``prepared`` in the caller's transaction (a content already kept is
     left as it is: same SHA-256, same bytes).
 
-    On PostgreSQL the archive head is locked first, as appending records does: a transaction inserting
-    a content another one has inserted but not committed waits for it, and if that one could in turn
-    be waiting for the head, the two would deadlock. Every transaction that saves contents holds the
-    head from then on, so the first to insert a content is never waiting for one that waits on it."""
+    On PostgreSQL the archive head is locked first (``head_locked``: the caller already holds it), as
+    appending records does: a transaction inserting a content another one has inserted but not
+    committed waits for it, and if that one could in turn be waiting for the head, the two would
+    deadlock. Every transaction that saves contents holds the head from then on, so the first to insert
+    a content is never waiting for one that waits on it."""
     if prepared.inline:
-        if session.get_bind().dialect.name == "postgresql":
+        if not head_locked and session.get_bind().dialect.name == "postgresql":
             session.connection().execute(_LOCK_HEAD)
         rows = [{"sha256": digest, "content": content} for digest, content in prepared.inline.items()]
         session.connection().execute(insert_or_skip(session, _BLOB, ["sha256"]), rows)

@@ -18,7 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from gateway.archive.blobs import store, stored_digest
+from gateway.archive.blobs import Prepared, prepare, save, stored_digest
 from gateway.models.archive import GENESIS_HASH, ArchiveHead, ArchiveRecord
 from gateway.models.base import utcnow
 
@@ -105,26 +105,36 @@ def _row(item: Item, digest: str, seq: int, prev_hash: str, created: datetime) -
 
 
 def append_many(
-    session: Session, root: Path, items: list[Item], now: datetime | None = None, *, stored: bool = False
+    session: Session,
+    root: Path,
+    items: list[Item],
+    now: datetime | None = None,
+    *,
+    prepared: Prepared | None = None,
 ) -> list[Appended]:
-    """Store every item's content and chain one record each, in order, in the caller's transaction.
+    """Archive every item's content and chain one record each, in order, in the caller's transaction.
 
-    The contents are archived first (``gateway.archive.blobs.store``: large ones as durable files,
-    small ones as rows of this transaction); ``stored`` says the caller already did that with
-    ``prepare`` (outside the write lock) and ``save`` (in this transaction), so they are only hashed.
-    Three statements for the records whatever the number of items:
-    lock the head, insert the records, move the head. The head row lock serialises appends until the
-    caller commits, so call this last in the transaction.
+    The contents are archived with ``gateway.archive.blobs``: large ones as durable files before the
+    records, small ones as rows of this transaction. ``prepared`` is the caller's ``prepare`` of them
+    (done outside the write lock; it may hold more contents than the items), so here they are only
+    hashed. Four statements whatever the number of items: lock the head, save the small contents,
+    insert the records, move the head. The head row lock serialises appends until the caller commits,
+    so call this last in the transaction.
     """
     if not items:
         return []
     contents = [item.content for item in items]
+    if prepared is None:
+        prepared = prepare(root, contents)
+        digests = prepared.digests
+    else:
+        digests = [hashlib.sha256(c).hexdigest() for c in contents]
     session.flush()  # the caller's pending ORM changes go first, as they would with session.execute
-    digests = [hashlib.sha256(c).hexdigest() for c in contents] if stored else store(session, root, contents)
     conn = session.connection()
     head = conn.execute(_LOCK_HEAD).first()
     if head is None:
         raise RuntimeError("archive_head row missing: run `edigw db upgrade`")
+    save(session, prepared, head_locked=True)
     seq, prev_hash = int(head.seq), str(head.record_hash)
     created = now or utcnow()
     rows = []

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
-from gateway.archive.blobs import Prepared, get_blob, prepare, save
+from gateway.archive.blobs import Prepared, get_blob, prepare
 from gateway.archive.chain import Item, append_many
 from gateway.as2 import partnerships
 from gateway.as2.cms import KeyPair
@@ -164,8 +164,7 @@ def _refuse(
         items.append(_mdn_item(mdn, None))
     prepared = prepare(post.root, [item.content for item in items])
     with db.transaction() as session:
-        save(session, prepared)
-        append_many(session, post.root, items, stored=True)
+        append_many(session, post.root, items, prepared=prepared)
         if mdn is not None:
             _queue_async(session, post, mdn, prepared.digests[-1], partner_id)
     if mdn is None:
@@ -319,8 +318,7 @@ def _record(
     items += _evidence_items(post, message, evidence, first.exchange_id)
     if mdn is not None:
         items.append(_mdn_item(mdn, first.exchange_id))
-    save(session, prepared)
-    append_many(session, post.root, items, stored=True)
+    append_many(session, post.root, items, prepared=prepared)
     if mdn is None:
         return None
     assert mdn_sha is not None
@@ -365,8 +363,8 @@ def receive(
     except AS2Error as error:
         return _refuse(db, post, error, partnership.signer, partnership.partner_id)
     mdn = _mdn(post, message=message, signer=partnership.signer) if post.request.wants_mdn else None
-    # Hashing (and any large content's file) stays out of the write transaction, which only inserts
-    # the rows; append_many(stored=True) then only hashes the contents.
+    # Hashing and any large content's file stay out of the write transaction, which only inserts the
+    # rows.
     payloads = [p.data for p in message.payloads]
     prepared = prepare(post.root, [body, message.mic_content, *payloads, *([mdn.body] if mdn else [])])
     stored = db.batched(lambda session: _record(session, post, partnership, message, mdn, prepared))
