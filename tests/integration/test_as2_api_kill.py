@@ -43,7 +43,7 @@ def _post(port: int, message: OutboundMessage) -> bytes | None:
         response = conn.getresponse()
         body = response.read()
         return body if response.status == 200 else None
-    except OSError:
+    except (OSError, http.client.HTTPException):  # refused, reset, or cut off mid-answer
         return None
     finally:
         conn.close()
