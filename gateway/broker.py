@@ -16,21 +16,24 @@ import os
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, cast
 
 from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
 from kombu.utils import json as kombu_json
 
+from gateway.config import Settings
+
 TRANSPORT = "gateway.broker:Transport"  # for Celery's ``broker_transport``
 CONTROL = "control"  # the sub-folder of the exchange table
 _dumps = cast(Callable[[Any], str], kombu_json.dumps)  # kombu's encoder, as its own transport uses
 
 
-def make_folders(folder: Path) -> None:
-    """The embedded broker's folders, for a process that reports it ready before anything used it."""
-    (folder / CONTROL).mkdir(parents=True, exist_ok=True)
+def make_folders(settings: Settings) -> None:
+    """The embedded broker's folders (none for a server broker), for a process that reports the broker
+    ready before anything has used it."""
+    if settings.broker_is_embedded:
+        (settings.broker_folder / CONTROL).mkdir(parents=True, exist_ok=True)
 
 
 class Channel(filesystem.Channel):

@@ -82,8 +82,7 @@ def api() -> None:
 
     _logging()
     settings = get_settings()
-    if settings.broker_is_embedded:
-        make_folders(settings.broker_folder)
+    make_folders(settings)
     log_config = logging_dict_config(settings.log_level, settings.log_format)
     raise typer.Exit(run_api(settings.http_host, settings.http_port, settings.http_workers, log_config))
 

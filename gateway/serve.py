@@ -102,8 +102,7 @@ class Supervisor:
 def serve(settings: Settings, workers: int) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.resolved_archive_dir.mkdir(parents=True, exist_ok=True)
-    if settings.broker_is_embedded:
-        make_folders(settings.broker_folder)
+    make_folders(settings)
     upgrade(settings)
     master_key(settings)  # generated on first start when not configured
     log.info(
