@@ -18,8 +18,8 @@ import contextlib
 import hashlib
 import os
 import secrets
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from gateway.db import insert_or_skip
 from gateway.durability import FLUSHER, WHOLE_FILESYSTEM
 from gateway.errors import GatewayError
-from gateway.models.archive import ArchiveBlob, ArchiveHead
+from gateway.models.archive import ArchiveBlob
 
 
 class BlobMissingError(GatewayError):
@@ -43,57 +43,42 @@ BLOB_MODE = 0o440
 INLINE_MAX_BYTES = 64 * 1024
 
 _BLOB = cast(Table, ArchiveBlob.__table__)
-_HEAD = cast(Table, ArchiveHead.__table__)
-_LOCK_HEAD = select(_HEAD.c.seq).where(_HEAD.c.id == 1).with_for_update()
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """Contents made ready for archiving by :func:`prepare`: ``digests`` in the order given; the large
-    ones are durable files already, the small ones (``inline``) are rows for :func:`save`."""
+    """Contents made ready for archiving by :func:`prepare`: the large ones are durable files already,
+    the small ones (``inline``, by SHA-256) are rows for :func:`save`."""
 
-    digests: list[str]
-    inline: dict[str, bytes] = field(default_factory=dict)
+    digests: dict[bytes, str]  # by content
+    inline: dict[str, bytes]
+
+    def digest_of(self, content: bytes) -> str:
+        """The SHA-256 of a prepared content (found again without hashing it: no SHA-256 in the write
+        transaction). Raises ``KeyError`` for a content that was not prepared, so not archived."""
+        return self.digests[content]
 
 
-def prepare(root: Path, contents: Sequence[bytes]) -> Prepared:
+def prepare(root: Path, contents: Iterable[bytes]) -> Prepared:
     """The work of archiving that needs no transaction: hash every content and store the large ones as
     durable files (:func:`put_blobs`), so that a write transaction only has to :func:`save` the rest."""
-    digests = [hashlib.sha256(content).hexdigest() for content in contents]
-    inline: dict[str, bytes] = {}
-    large: list[bytes] = []
-    for digest, content in zip(digests, contents, strict=True):
-        if len(content) <= INLINE_MAX_BYTES:
-            inline[digest] = content
-        else:
-            large.append(content)
+    digests = {content: hashlib.sha256(content).hexdigest() for content in contents}
+    inline = {digest: c for c, digest in digests.items() if len(c) <= INLINE_MAX_BYTES}
+    large = [c for c in digests if len(c) > INLINE_MAX_BYTES]
     if large:
         put_blobs(root, large)
     return Prepared(digests, inline)
 
 
-def save(session: Session, prepared: Prepared, *, head_locked: bool = False) -> None:
+def save(session: Session, prepared: Prepared) -> None:
     """Write the small contents of ``prepared`` in the caller's transaction (a content already kept is
-    left as it is: same SHA-256, same bytes).
-
-    On PostgreSQL the archive head is locked first (``head_locked``: the caller already holds it), as
-    appending records does: a transaction inserting a content another one has inserted but not
+    left as it is: same SHA-256, same bytes). On PostgreSQL the caller holds the archive head
+    (``gateway.archive.chain``): a transaction inserting a content that another has inserted but not
     committed waits for it, and if that one could in turn be waiting for the head, the two would
-    deadlock. Every transaction that saves contents holds the head from then on, so the first to insert
-    a content is never waiting for one that waits on it."""
+    deadlock."""
     if prepared.inline:
-        if not head_locked and session.get_bind().dialect.name == "postgresql":
-            session.connection().execute(_LOCK_HEAD)
         rows = [{"sha256": digest, "content": content} for digest, content in prepared.inline.items()]
         session.connection().execute(insert_or_skip(session, _BLOB, ["sha256"]), rows)
-
-
-def store(session: Session, root: Path, contents: Sequence[bytes]) -> list[str]:
-    """Archive ``contents`` for records written in the caller's transaction; returns their SHA-256s.
-    Large contents are durable files when this returns, small ones commit with the transaction."""
-    prepared = prepare(root, contents)
-    save(session, prepared)
-    return prepared.digests
 
 
 def blob_path(root: Path, sha256: str) -> Path:

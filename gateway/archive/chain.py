@@ -104,6 +104,18 @@ def _row(item: Item, digest: str, seq: int, prev_hash: str, created: datetime) -
     return row
 
 
+def store(session: Session, root: Path, contents: list[bytes]) -> list[str]:
+    """Archive ``contents`` for something recorded in the caller's transaction without a record of
+    its own; returns their SHA-256s. Large contents are durable files when this returns, small ones
+    commit with the transaction, saved (on PostgreSQL) under the head as :func:`append_many` saves
+    them (see ``gateway.archive.blobs.save``)."""
+    prepared = prepare(root, contents)
+    if prepared.inline and session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(_LOCK_HEAD)
+    save(session, prepared)
+    return [prepared.digest_of(content) for content in contents]
+
+
 def append_many(
     session: Session,
     root: Path,
@@ -115,26 +127,23 @@ def append_many(
     """Archive every item's content and chain one record each, in order, in the caller's transaction.
 
     The contents are archived with ``gateway.archive.blobs``: large ones as durable files before the
-    records, small ones as rows of this transaction. ``prepared`` is the caller's ``prepare`` of them
-    (done outside the write lock; it may hold more contents than the items), so here they are only
-    hashed. Four statements whatever the number of items: lock the head, save the small contents,
+    records, small ones as rows of this transaction, saved under the head. ``prepared`` is the caller's
+    ``prepare`` of them (done outside the write lock; it may hold more contents than the items). Four
+    statements whatever the number of items: lock the head, save the small contents,
     insert the records, move the head. The head row lock serialises appends until the caller commits,
     so call this last in the transaction.
     """
     if not items:
         return []
-    contents = [item.content for item in items]
     if prepared is None:
-        prepared = prepare(root, contents)
-        digests = prepared.digests
-    else:
-        digests = [hashlib.sha256(c).hexdigest() for c in contents]
+        prepared = prepare(root, [item.content for item in items])
+    digests = [prepared.digest_of(item.content) for item in items]
     session.flush()  # the caller's pending ORM changes go first, as they would with session.execute
     conn = session.connection()
     head = conn.execute(_LOCK_HEAD).first()
     if head is None:
         raise RuntimeError("archive_head row missing: run `edigw db upgrade`")
-    save(session, prepared, head_locked=True)
+    save(session, prepared)
     seq, prev_hash = int(head.seq), str(head.record_hash)
     created = now or utcnow()
     rows = []

@@ -166,7 +166,7 @@ def _refuse(
     with db.transaction() as session:
         append_many(session, post.root, items, prepared=prepared)
         if mdn is not None:
-            _queue_async(session, post, mdn, prepared.digests[-1], partner_id)
+            _queue_async(session, post, mdn, prepared.digest_of(mdn.body), partner_id)
     if mdn is None:
         return None, Reply(400, (("Content-Type", "text/plain"),), f"{error.disposition}: {error}".encode())
     return mdn, _reply(mdn, post.request)
@@ -303,7 +303,7 @@ def _record(
 
     The exchanges and their jobs first, the archive records last: the chain's head stays locked only
     from there to the commit."""
-    mdn_sha = prepared.digests[-1] if mdn else None
+    mdn_sha = prepared.digest_of(mdn.body) if mdn else None
     stored = _stored_mdn(mdn, mdn_sha, post.request)
     evidence = _evidence(message)
     received = _received(p, message, evidence)

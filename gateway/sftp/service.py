@@ -25,7 +25,7 @@ from typing import Any, Final
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from gateway.archive.blobs import store
+from gateway.archive.chain import store
 from gateway.config import Settings
 from gateway.db import get_database
 from gateway.errors import GatewayError

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from gateway.archive import blobs
 from gateway.archive.blobs import INLINE_MAX_BYTES, blob_path, get_blob, put_blobs
-from gateway.archive.chain import append, verify
+from gateway.archive.chain import Item, append, append_many, verify
 from gateway.cli import app
 from gateway.config import Settings, get_settings
 from gateway.db import get_database
@@ -278,3 +278,13 @@ def test_a_blob_folder_removed_behind_the_process_is_made_again(tmp_path: Path) 
     shutil.rmtree(tmp_path / "blobs")
     digest = put_blobs(tmp_path, [b"first"])[0]
     assert blob_path(tmp_path, digest).read_bytes() == b"first"
+
+
+def test_a_record_whose_content_was_not_prepared_is_refused(migrated: Settings) -> None:
+    """Contents prepared outside the transaction must cover every item: a record of a content that was
+    not prepared would point to nothing archived."""
+    root = migrated.resolved_archive_dir
+    prepared = blobs.prepare(root, [b"ISA*00*prepared~"])
+    with pytest.raises(KeyError), get_database(migrated).transaction() as session:
+        append_many(session, root, [Item("as2-message-in", b"ISA*00*not prepared~")], prepared=prepared)
+    assert _verify(migrated) == (0, None, "")

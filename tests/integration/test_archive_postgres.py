@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from gateway.archive.blobs import store
-from gateway.archive.chain import append, verify
+from gateway.archive.chain import append, store, verify
 from gateway.config import Settings
 from gateway.db import get_database, upgrade
 
